@@ -1,0 +1,231 @@
+//! Wiring: from parsed arguments to a running session in the right mode.
+
+use std::io::{BufRead, IsTerminal};
+use std::rc::Rc;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::accounts::{self, Env};
+use crate::cli::{Cli, Command};
+use crate::config::{self, ConfigFile};
+use crate::crisp::api::WritePolicy;
+use crate::crisp::client::ClientOptions;
+use crate::demo::{self, DemoServer};
+use crate::lua::namespace::CrispRuntime;
+use crate::lua::session::{Completeness, EvalError, Session, SourceKind};
+use crate::output::{self, Mode, Output};
+
+/// A usage problem (exit status 2), as opposed to a failed evaluation.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Run the program; the returned number is the exit status.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Some(Command::DemoServer { port, size }) => run_demo_server(port, size),
+        Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
+        None => run_lua(cli),
+    }
+}
+
+fn run_demo_server(port: u16, size: usize) -> anyhow::Result<u8> {
+    let server = DemoServer::start(&format!("127.0.0.1:{port}"), size)
+        .with_context(|| format!("cannot start the demo server on 127.0.0.1:{port}"))?;
+    let token = demo::demo_token(crate::crisp::Tier::User);
+    println!("CRISP_API_URL={}", server.url());
+    println!("CRISP_WEBSITE_ID={}", demo::DEMO_WEBSITE_ID);
+    println!("CRISP_IDENTIFIER={}", token.identifier);
+    println!("CRISP_KEY={}", token.key);
+    println!("CRISP_TIER=user");
+    eprintln!("demo Crisp API listening on {} (Ctrl-C to stop)", server.url());
+    server.wait();
+    Ok(0)
+}
+
+/// The accounts and their clients; also the demo server, kept alive as long as they are.
+struct Runtime {
+    runtime: Rc<CrispRuntime>,
+    _demo: Option<DemoServer>,
+    demo_url: Option<String>,
+}
+
+fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
+    if cli.read_only && cli.dry_run {
+        return Err(UsageError("--read-only and --dry-run do not go together: choose one".into()).into());
+    }
+    let env = Env::from_process();
+    let (accounts, demo) = if cli.demo {
+        let server = DemoServer::start("127.0.0.1:0", cli.demo_size)
+            .context("cannot start the demo server on 127.0.0.1")?;
+        (demo::accounts(&server.url()), Some(server))
+    } else {
+        let path = cli.config.clone().or_else(config::default_path);
+        let file = match &path {
+            Some(p) => ConfigFile::load(p).map_err(|e| UsageError(e.to_string()))?,
+            None => ConfigFile::default(),
+        };
+        (accounts::resolve(&file, &env).map_err(UsageError)?, None)
+    };
+    let secs = |s: f64, what: &str| {
+        if s.is_finite() && s > 0.0 {
+            Ok(Duration::from_secs_f64(s))
+        } else {
+            Err(UsageError(format!("{what} must be a positive number of seconds")))
+        }
+    };
+    let options = ClientOptions {
+        timeout: secs(cli.timeout, "--timeout")?,
+        connect_timeout: secs(cli.connect_timeout, "--connect-timeout")?,
+        ..ClientOptions::default()
+    };
+    let mut runtime = CrispRuntime::new(env, accounts, options);
+    runtime.policy = if cli.read_only {
+        WritePolicy::ReadOnly
+    } else if cli.dry_run {
+        WritePolicy::DryRun
+    } else {
+        WritePolicy::Send
+    };
+    if interactive {
+        // Ctrl-C abandons a request in flight; only a person at a prompt needs that.
+        runtime.cancel = Some(Arc::new(AtomicBool::new(false)));
+    }
+    let demo_url = demo.as_ref().map(DemoServer::url);
+    Ok(Runtime {
+        runtime: Rc::new(runtime),
+        _demo: demo,
+        demo_url,
+    })
+}
+
+/// A Lua state on `runtime`, with `doc()` and print capture set for `output`'s mode.
+fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow::Result<Session> {
+    let memory = (cli.memory_limit > 0).then(|| cli.memory_limit.saturating_mul(1024 * 1024));
+    let session = Session::new(runtime.clone(), memory)
+        .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;
+    session.set_print_capture(output.mode == Mode::Json);
+    let (width, colour) = (output.width(), output.colour);
+    let doc = session
+        .lua()
+        .create_function(move |lua, topic: Option<String>| {
+            let text = crate::docs::render_topic(topic.as_deref(), width, colour)
+                .map_err(mlua::Error::RuntimeError)?;
+            let print: mlua::Function = lua.globals().get("print")?;
+            print.call::<()>(text.trim_end())
+        })
+        .map_err(|e| anyhow::anyhow!("cannot install doc(): {e}"))?;
+    session
+        .set_global("doc", mlua::Value::Function(doc))
+        .map_err(|e| anyhow::anyhow!("cannot install doc(): {e}"))?;
+    Ok(session)
+}
+
+fn run_lua(cli: Cli) -> anyhow::Result<u8> {
+    let stdin_tty = std::io::stdin().is_terminal();
+    let stdout_tty = std::io::stdout().is_terminal();
+    let mode = output::decide_mode(cli.json, stdin_tty, stdout_tty);
+    let scripted = !cli.execute.is_empty() || cli.file.is_some();
+    let interactive = !scripted && stdin_tty;
+    let rt = build_runtime(&cli, interactive)?;
+    let no_color = std::env::var("NO_COLOR").ok();
+    let mut output = Output::new(mode, output::colour_enabled(mode, no_color.as_deref()));
+    if !cli.no_pager {
+        output.pager = crate::render::pager::command();
+    }
+    let session = new_session(&rt.runtime, &cli, &output)?;
+
+    if scripted {
+        for (i, code) in cli.execute.iter().enumerate() {
+            let name = if cli.execute.len() == 1 {
+                "=(command line)".to_string()
+            } else {
+                format!("=(command line #{})", i + 1)
+            };
+            let result = session.eval(code, &name, SourceKind::Interactive, &[]);
+            output.report(&session, &result);
+            if let Err(e) = result {
+                return Ok(output::exit_code(&e));
+            }
+        }
+        if let Some(path) = &cli.file {
+            let source = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+            let name = format!("@{}", path.display());
+            let result = session.eval(&source, &name, SourceKind::Script, &cli.args);
+            output.report(&session, &result);
+            if let Err(e) = result {
+                return Ok(output::exit_code(&e));
+            }
+        }
+        return Ok(0);
+    }
+    if !stdin_tty {
+        return Ok(run_piped(&session, &output));
+    }
+    let banner = banner(&session, rt.demo_url.as_deref());
+    let options = crate::repl::ReplOptions {
+        history: cli.history.clone(),
+        banner,
+        config_path: cli.config.clone(),
+    };
+    let runtime = rt.runtime.clone();
+    let factory_output = Output::new(output.mode, output.colour);
+    let factory = || new_session(&runtime, &cli, &factory_output);
+    crate::repl::run(session, output, options, &factory)
+}
+
+fn banner(session: &Session, demo_url: Option<&str>) -> String {
+    let accounts = session.runtime().account_names().join(", ");
+    let mut text = format!("crisp-repl {}", env!("CARGO_PKG_VERSION"));
+    match demo_url {
+        Some(url) => text.push_str(&format!(" · demo inbox on {url} · accounts: {accounts}")),
+        None => text.push_str(&format!(" · accounts: {accounts}")),
+    }
+    text.push_str("\n:help for commands, :doc for the API, Tab completes, Ctrl-D quits.");
+    text
+}
+
+/// Piped stdin: chunks split by Lua completeness, each evaluated as soon as it is whole, so a
+/// program can converse through a pipe. Errors are reported and evaluation goes on.
+fn run_piped(session: &Session, output: &Output) -> u8 {
+    let stdin = std::io::stdin();
+    let mut chunk = String::new();
+    let mut status = 0u8;
+    let run_chunk = |chunk: &str, status: &mut u8| {
+        let result = session.eval(chunk, "=stdin", SourceKind::Interactive, &[]);
+        output.report(session, &result);
+        if let Err(e) = &result {
+            *status = (*status).max(output::exit_code(e));
+        }
+    };
+    for line in stdin.lock().lines() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                let err = EvalError::Runtime {
+                    message: format!("cannot read stdin: {e}"),
+                    crisp: None,
+                };
+                output.report(session, &Err(err));
+                return 1;
+            }
+        };
+        if chunk.is_empty() && line.trim().is_empty() {
+            continue;
+        }
+        chunk.push_str(&line);
+        chunk.push('\n');
+        if session.completeness(&chunk) != Completeness::Incomplete {
+            run_chunk(&chunk, &mut status);
+            chunk.clear();
+        }
+    }
+    if !chunk.trim().is_empty() {
+        run_chunk(&chunk, &mut status);
+    }
+    status
+}

@@ -1,0 +1,94 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  crisp-repl --demo                          explore the built-in demo inbox
+  crisp-repl --demo -e 'return #crisp.list_conversations{per_page=100}.data'
+  echo 'return crisp.get_current_user{}' | crisp-repl --json
+  crisp-repl report.lua                      run a script
+
+Exit status: 0 success, 1 a Lua or Crisp error, 2 bad usage, 3 missing or rejected credentials.
+Credentials: CRISP_WEBSITE_ID, CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER (CRISP_<ACCOUNT>_... for named accounts).";
+
+/// A Lua REPL for the Crisp (crisp.chat) REST API.
+#[derive(Debug, Parser)]
+#[command(name = "crisp-repl", version, about, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Run Lua code (repeatable; runs in order in one state, stops at the first error).
+    #[arg(short = 'e', long = "execute", value_name = "CODE", allow_hyphen_values = true)]
+    pub execute: Vec<String>,
+
+    /// A Lua script to run; the values it returns are printed.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Arguments passed to the script as `...`.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, requires = "file")]
+    pub args: Vec<String>,
+
+    /// Use a built-in demo Crisp inbox on loopback (no account needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Conversations in the demo inbox.
+    #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
+    pub demo_size: usize,
+
+    /// One JSON line per evaluation on stdout (for programs and agents).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Refuse calls that change data (send_message).
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Print the request a write would send, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// History file for the REPL (default: the platform data dir, crisp-repl/history).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+
+    /// Never page long results.
+    #[arg(long)]
+    pub no_pager: bool,
+
+    /// Config file (default: the platform config dir, or CRISP_REPL_CONFIG).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Seconds a request may take in all.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Seconds to wait for a connection.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+
+    /// Memory limit of the Lua state, in MB (0 = none).
+    #[arg(long, value_name = "MB", default_value_t = 1024)]
+    pub memory_limit: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage credentials in the OS keyring: login, logout, status.
+    Auth(crate::auth::AuthArgs),
+    /// Run the demo Crisp API standalone until killed; prints the variables to use it.
+    DemoServer {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Conversations in the demo inbox.
+        #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
+        size: usize,
+    },
+}

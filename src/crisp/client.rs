@@ -1,0 +1,666 @@
+//! The HTTP client for one Crisp account: auth headers, the envelope, retries, timeouts.
+//!
+//! It knows nothing about Lua. One `ureq::Agent` per account keeps connections alive across calls.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::error::{CrispError, Secret};
+use super::Tier;
+
+/// How long and how hard to try.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The API base, ending in `/v1` (no trailing slash needed).
+    pub base_url: String,
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (connect, send, answer and body).
+    pub timeout: Duration,
+    /// Larger bodies are refused, so memory stays bounded.
+    pub max_body_bytes: u64,
+    /// At most this many retries after the first try.
+    pub max_retries: u32,
+    /// First backoff delay; doubled each retry, with jitter.
+    pub retry_base: Duration,
+    /// A Retry-After longer than this is not waited for: the error says when to come back.
+    pub max_retry_after: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 32 * 1024 * 1024,
+            max_retries: 3,
+            retry_base: Duration::from_millis(250),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+pub const DEFAULT_BASE_URL: &str = "https://api.crisp.chat/v1";
+
+/// Identifier and key of a Crisp token.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub identifier: String,
+    pub key: Secret,
+}
+
+/// One finished HTTP exchange, for `:verbose` and `:last`. Never holds credentials.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: &'static str,
+    /// Path and query relative to the host, e.g. `/v1/website/…/conversations/1?per_page=20`.
+    pub path: String,
+    /// `None` when no answer came.
+    pub status: Option<u16>,
+    pub elapsed: Duration,
+    /// The first bytes of the answer (or the error).
+    pub body_head: String,
+    /// The retry number (0 = first try).
+    pub attempt: u32,
+}
+
+/// Called after every exchange (including retried ones).
+pub type Observer = Arc<dyn Fn(&Exchange) + Send + Sync>;
+
+/// A successful answer: the HTTP status (200 or 206 matter) and the envelope's `data`.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub data: Value,
+}
+
+/// The client of one account.
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    options: ClientOptions,
+    auth_header: Secret,
+    tier: Tier,
+    observer: Option<Observer>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.options.base_url)
+            .field("tier", &self.tier)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// What one attempt produced, before retry decisions.
+enum Attempt {
+    Answer {
+        status: u16,
+        retry_after: Option<Duration>,
+        body: Vec<u8>,
+    },
+    /// Failed before anything was written: always safe to retry.
+    NotSent(CrispError),
+    /// Failed after the request may have reached the server.
+    Lost(CrispError),
+}
+
+impl Client {
+    pub fn new(options: ClientOptions, credentials: &Credentials, tier: Tier) -> Client {
+        let config = ureq::Agent::config_builder()
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_global(Some(options.timeout))
+            .http_status_as_error(false)
+            // Crisp does not redirect; following one could carry credentials to another host.
+            .max_redirects(0)
+            .user_agent(concat!("crisp-repl/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let token = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            credentials.identifier,
+            credentials.key.expose()
+        ));
+        Client {
+            agent: config.into(),
+            options,
+            auth_header: Secret::new(format!("Basic {token}")),
+            tier,
+            observer: None,
+            cancel: None,
+        }
+    }
+
+    pub fn with_observer(mut self, observer: Observer) -> Client {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// With a cancel flag, requests run on a helper thread so Ctrl-C can abandon them.
+    pub fn with_cancel(mut self, cancel: Arc<AtomicBool>) -> Client {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    pub fn tier(&self) -> Tier {
+        self.tier
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.options.base_url
+    }
+
+    /// GET `path` (relative to the base, already percent-encoded) with query pairs.
+    pub fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, CrispError> {
+        self.request(Method::Get, path, query, None)
+    }
+
+    /// POST a JSON body. Retried only when nothing reached Crisp or Crisp refused it (420/429).
+    pub fn post(&self, path: &str, body: &Value) -> Result<Answer, CrispError> {
+        self.request(Method::Post, path, &[], Some(body))
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> String {
+        let mut url = format!("{}/{}", self.options.base_url.trim_end_matches('/'), path);
+        for (i, (k, v)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(k);
+            url.push('=');
+            url.extend(percent_encoding::utf8_percent_encode(
+                v,
+                percent_encoding::NON_ALPHANUMERIC,
+            ));
+        }
+        url
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Answer, CrispError> {
+        let url = self.url(path, query);
+        let body = body.map(|b| b.to_string());
+        let mut attempt = 0u32;
+        loop {
+            if self.cancelled() {
+                return Err(CrispError::Interrupted);
+            }
+            let started = Instant::now();
+            let outcome = self.attempt_once(method, &url, body.as_deref())?;
+            self.observe(method, &url, &outcome, started.elapsed(), attempt);
+            let retry_delay = match &outcome {
+                Attempt::Answer {
+                    status,
+                    retry_after,
+                    ..
+                } if is_retryable_status(method, *status) => {
+                    Some(retry_after.unwrap_or_else(|| self.backoff(attempt)))
+                }
+                Attempt::NotSent(_) => Some(self.backoff(attempt)),
+                Attempt::Lost(_) if method == Method::Get => Some(self.backoff(attempt)),
+                _ => None,
+            };
+            match retry_delay {
+                Some(delay)
+                    if attempt < self.options.max_retries
+                        && delay <= self.options.max_retry_after =>
+                {
+                    attempt += 1;
+                    self.sleep(delay)?;
+                }
+                _ => return self.finish(method, &url, outcome, attempt),
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        method: Method,
+        url: &str,
+        outcome: Attempt,
+        retries: u32,
+    ) -> Result<Answer, CrispError> {
+        match outcome {
+            Attempt::Answer {
+                status,
+                retry_after,
+                body,
+            } => {
+                let mut result = parse_envelope(status, &body);
+                if let Err(CrispError::Api { hint, .. }) = &mut result {
+                    if matches!(status, 420 | 429) {
+                        *hint = rate_limit_hint(retries, retry_after);
+                    }
+                }
+                result
+            }
+            Attempt::NotSent(e) => Err(e),
+            Attempt::Lost(e) if method == Method::Post => Err(CrispError::Transport(format!(
+                "{e}. The message may have been sent: it was not retried, so it cannot be posted twice. Check the conversation with get_conversation before sending again"
+            ))),
+            Attempt::Lost(e) => Err(match e {
+                CrispError::Transport(detail) => CrispError::Transport(format!(
+                    "the connection to {url} failed while waiting for the answer ({detail}) after {retries} retries"
+                )),
+                other => other,
+            }),
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// Sleep in small steps so Ctrl-C is noticed.
+    fn sleep(&self, delay: Duration) -> Result<(), CrispError> {
+        let deadline = Instant::now() + delay;
+        while Instant::now() < deadline {
+            if self.cancelled() {
+                return Err(CrispError::Interrupted);
+            }
+            std::thread::sleep((deadline - Instant::now()).min(Duration::from_millis(50)));
+        }
+        Ok(())
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.options.retry_base.as_secs_f64() * 2f64.powi(attempt as i32);
+        // Full jitter in [0.5, 1.5) of the nominal delay keeps clients from retrying in step.
+        Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
+    }
+
+    fn observe(
+        &self,
+        method: Method,
+        url: &str,
+        outcome: &Attempt,
+        elapsed: Duration,
+        attempt: u32,
+    ) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let (status, body_head) = match outcome {
+            Attempt::Answer { status, body, .. } => (Some(*status), head(body, 200)),
+            Attempt::NotSent(e) | Attempt::Lost(e) => (None, e.to_string()),
+        };
+        let path = url
+            .find("://")
+            .and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..]))
+            .unwrap_or(url)
+            .to_string();
+        observer(&Exchange {
+            method: method.as_str(),
+            path,
+            status,
+            elapsed,
+            body_head,
+            attempt,
+        });
+    }
+
+    /// One try. Runs on a helper thread when a cancel flag is set, so it can be abandoned.
+    fn attempt_once(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<Attempt, CrispError> {
+        let Some(cancel) = &self.cancel else {
+            return Ok(self.send(method, url, body));
+        };
+        let (tx, rx) = mpsc::channel();
+        let this = self.clone();
+        let (url_owned, body_owned) = (url.to_string(), body.map(str::to_string));
+        std::thread::spawn(move || {
+            let _ = tx.send(this.send(method, &url_owned, body_owned.as_deref()));
+        });
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(outcome) => return Ok(outcome),
+                Err(mpsc::RecvTimeoutError::Timeout) if cancel.load(Ordering::Relaxed) => {
+                    return Err(CrispError::Interrupted)
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(CrispError::Transport(
+                        "the request thread stopped unexpectedly".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn send(&self, method: Method, url: &str, body: Option<&str>) -> Attempt {
+        let result = match method {
+            Method::Get => self
+                .agent
+                .get(url)
+                .header("Authorization", self.auth_header.expose())
+                .header("X-Crisp-Tier", self.tier.as_str())
+                .header("Accept", "application/json")
+                .call(),
+            Method::Post => self
+                .agent
+                .post(url)
+                .header("Authorization", self.auth_header.expose())
+                .header("X-Crisp-Tier", self.tier.as_str())
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .send(body.unwrap_or("{}")),
+        };
+        let mut response = match result {
+            Ok(r) => r,
+            Err(e) => return classify_error(e, url, self.options.timeout),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let limit = self.options.max_body_bytes;
+        // Read one byte past the limit to tell "exactly at the limit" from "over it".
+        let mut body = Vec::new();
+        let read = response
+            .body_mut()
+            .with_config()
+            .limit(limit.saturating_add(1))
+            .reader()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body);
+        match read {
+            Ok(_) if body.len() as u64 > limit => Attempt::Lost(CrispError::TooLarge {
+                url: url.to_string(),
+                limit,
+            }),
+            Ok(_) => Attempt::Answer {
+                status,
+                retry_after,
+                body,
+            },
+            Err(e) => {
+                let kind = e.kind();
+                if kind == std::io::ErrorKind::TimedOut {
+                    Attempt::Lost(CrispError::Timeout {
+                        url: url.to_string(),
+                        after: self.options.timeout,
+                        detail: "while reading the body".into(),
+                    })
+                } else {
+                    Attempt::Lost(CrispError::Transport(format!(
+                        "the answer from {url} broke off mid-body: {e}"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+fn is_retryable_status(method: Method, status: u16) -> bool {
+    match method {
+        Method::Get => matches!(status, 420 | 429 | 500..=599),
+        // Only a refusal is known not to have posted anything.
+        Method::Post => matches!(status, 420 | 429),
+    }
+}
+
+fn rate_limit_hint(retries: u32, retry_after: Option<Duration>) -> String {
+    let mut hint = format!("Crisp is rate-limiting this token (gave up after {retries} retries)");
+    if let Some(after) = retry_after {
+        hint.push_str(&format!("; it asks to wait {}s", after.as_secs()));
+    }
+    hint.push_str(". Slow down and try again later; plugin tokens have a daily quota.");
+    hint
+}
+
+/// Sort a ureq error into "nothing was sent" (retry is safe) and "the answer was lost".
+fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> Attempt {
+    use ureq::Timeout as T;
+    match e {
+        ureq::Error::HostNotFound => Attempt::NotSent(CrispError::Connect {
+            url: url.to_string(),
+            detail: "host not found".into(),
+        }),
+        ureq::Error::ConnectionFailed => Attempt::NotSent(CrispError::Connect {
+            url: url.to_string(),
+            detail: "connection failed".into(),
+        }),
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
+            ) =>
+        {
+            Attempt::NotSent(CrispError::Connect {
+                url: url.to_string(),
+                detail: io.to_string(),
+            })
+        }
+        ureq::Error::Timeout(which @ (T::Resolve | T::Connect)) => {
+            Attempt::NotSent(CrispError::Timeout {
+                url: url.to_string(),
+                after: timeout,
+                detail: format!("{which:?} timed out, nothing was sent"),
+            })
+        }
+        ureq::Error::Timeout(which) => Attempt::Lost(CrispError::Timeout {
+            url: url.to_string(),
+            after: timeout,
+            detail: format!("{which:?} timeout"),
+        }),
+        ureq::Error::BodyExceedsLimit(limit) => Attempt::Lost(CrispError::TooLarge {
+            url: url.to_string(),
+            limit,
+        }),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
+            Attempt::NotSent(CrispError::Connect {
+                url: url.to_string(),
+                detail: format!("TLS failed: {e}"),
+            })
+        }
+        other => Attempt::Lost(CrispError::Transport(format!(
+            "the request to {url} failed: {other}"
+        ))),
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The first `max` bytes of a body as text, for errors and `:last`.
+pub fn head(body: &[u8], max: usize) -> String {
+    let cut = &body[..body.len().min(max)];
+    let mut text: String = String::from_utf8_lossy(cut)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.len() > max {
+        text.push('…');
+    }
+    text
+}
+
+/// Read Crisp's `{error, reason, data}` envelope.
+pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Answer, CrispError> {
+    let malformed = |problem: &str| CrispError::Malformed {
+        status,
+        problem: problem.to_string(),
+        snippet: if body.is_empty() {
+            "(empty body)".to_string()
+        } else {
+            head(body, 120)
+        },
+    };
+    if (300..400).contains(&status) {
+        return Err(CrispError::Api {
+            status,
+            reason: "redirect".into(),
+            hint: "Crisp answered with a redirect, which is not followed so credentials never go to another host; check CRISP_API_URL".into(),
+        });
+    }
+    let parsed: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) if status >= 400 => {
+            return Err(CrispError::Api {
+                status,
+                reason: "http_error".into(),
+                hint: format!("{} (body: {})", status_hint(status), head(body, 120)),
+            })
+        }
+        Err(e) if std::str::from_utf8(body).is_err() => {
+            return Err(malformed(&format!("not UTF-8: {e}")))
+        }
+        Err(e) => return Err(malformed(&format!("invalid JSON: {e}"))),
+    };
+    let Some(object) = parsed.as_object() else {
+        return Err(malformed("JSON, but not an object"));
+    };
+    let is_error = object.get("error").and_then(Value::as_bool);
+    if is_error == Some(true) || status >= 400 {
+        let reason = object
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("http_error")
+            .to_string();
+        let server_message = object
+            .get("data")
+            .and_then(|d| d.get("message"))
+            .and_then(Value::as_str);
+        let mut hint = status_hint(status).to_string();
+        if let Some(m) = server_message {
+            hint = format!("{hint} (Crisp says: {m})");
+        }
+        return Err(CrispError::Api {
+            status,
+            reason,
+            hint,
+        });
+    }
+    if is_error.is_none() {
+        return Err(malformed("no boolean 'error' field"));
+    }
+    Ok(Answer {
+        status,
+        data: object.get("data").cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// A generic hint by status; the API layer replaces it with a specific one where it can.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 => "Crisp rejected the credentials",
+        403 => "Crisp refused this call for this token",
+        404 => "not found",
+        420 | 429 => "rate-limited by Crisp; slow down and try again later",
+        500..=599 => "Crisp had a server error; try again in a moment",
+        _ => "Crisp refused the request",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes() {
+        let ok = parse_envelope(200, br#"{"error":false,"reason":"listed","data":[1]}"#).unwrap();
+        assert_eq!(ok.data, serde_json::json!([1]));
+        let err = parse_envelope(
+            404,
+            br#"{"error":true,"reason":"not_found","data":{"message":"gone"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.status(), Some(404));
+        assert_eq!(err.reason(), Some("not_found"));
+        assert!(err.to_string().contains("Crisp says: gone"));
+        let html = parse_envelope(502, b"<html>Bad gateway</html>").unwrap_err();
+        assert!(html.to_string().contains("<html>Bad gateway"), "{html}");
+        let bad = parse_envelope(200, b"{not json").unwrap_err();
+        assert!(matches!(bad, CrispError::Malformed { .. }));
+        assert!(bad.to_string().contains("{not json"));
+        let shape = parse_envelope(200, br#"{"data":"x"}"#).unwrap_err();
+        assert!(shape.to_string().contains("no boolean 'error'"), "{shape}");
+        let utf = parse_envelope(200, b"\xff\xfe").unwrap_err();
+        assert!(utf.to_string().contains("not UTF-8"), "{utf}");
+        let missing = parse_envelope(200, br#"{"error":false}"#).unwrap();
+        assert_eq!(missing.data, Value::Null);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        let future = SystemTime::now() + Duration::from_secs(120);
+        let parsed = parse_retry_after(&httpdate::fmt_http_date(future)).unwrap();
+        assert!(parsed > Duration::from_secs(100) && parsed <= Duration::from_secs(120));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn urls_encode_query_values() {
+        let client = Client::new(
+            ClientOptions {
+                base_url: "http://127.0.0.1:1/v1/".into(),
+                ..ClientOptions::default()
+            },
+            &Credentials {
+                identifier: "id".into(),
+                key: Secret::new("k"),
+            },
+            Tier::Plugin,
+        );
+        assert_eq!(
+            client.url("a/b", &[("q", "x y&z".into()), ("n", "2".into())]),
+            "http://127.0.0.1:1/v1/a/b?q=x%20y%26z&n=2"
+        );
+        assert!(!format!("{client:?}").contains("Basic"));
+    }
+
+    #[test]
+    fn only_refusals_retry_posts() {
+        assert!(is_retryable_status(Method::Get, 503));
+        assert!(is_retryable_status(Method::Post, 429));
+        assert!(!is_retryable_status(Method::Post, 500));
+        assert!(!is_retryable_status(Method::Get, 404));
+    }
+}

@@ -1,0 +1,550 @@
+//! The one description of the Lua API: every function, its parameters and the REST call behind it.
+//!
+//! Validation, completion, signature hints, `:doc` and `doc --json` all read this table, so adding
+//! a function means one entry here, one arm in `api.rs` and one section in `docs/api.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// What values a parameter accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ParamType {
+    /// A whole number within `min..=max`.
+    Integer { min: i64, max: i64 },
+    /// A string; `non_empty` refuses "".
+    String { non_empty: bool },
+    /// One of a fixed set of strings.
+    Enum { values: &'static [&'static str] },
+}
+
+impl ParamType {
+    /// The Lua type name shown in docs and errors.
+    pub fn lua_type(&self) -> &'static str {
+        match self {
+            ParamType::Integer { .. } => "integer",
+            ParamType::String { .. } | ParamType::Enum { .. } => "string",
+        }
+    }
+
+    /// A short human description of the accepted range, if any.
+    pub fn range(&self) -> Option<String> {
+        match self {
+            ParamType::Integer { min, max } if *max == i64::MAX => Some(format!(">= {min}")),
+            ParamType::Integer { min, max } => Some(format!("{min}..{max}")),
+            ParamType::String { non_empty: true } => Some("non-empty".into()),
+            ParamType::String { non_empty: false } => None,
+            ParamType::Enum { values } => Some(
+                values
+                    .iter()
+                    .map(|v| format!("\"{v}\""))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            ),
+        }
+    }
+}
+
+/// One named parameter of a function.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    #[serde(flatten)]
+    pub ty: ParamType,
+    pub required: bool,
+    /// The default as Lua source text (`1`, `"text"`), for docs; `None` when required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<&'static str>,
+    pub description: &'static str,
+}
+
+/// One function of `app.integrations.crisp`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FunctionSpec {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub params: &'static [ParamSpec],
+    /// True when the call changes data in Crisp (refused by `--read-only`).
+    pub writes: bool,
+    /// The REST calls it makes, relative to the API base.
+    pub rest: &'static [&'static str],
+    /// The shape of the returned table, as Lua-ish text.
+    pub returns: &'static str,
+    /// A runnable example (Lua).
+    pub example: &'static str,
+}
+
+impl FunctionSpec {
+    pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// `send_message{conversation_id, text, type?, from?}`: the signature used in hints.
+    pub fn signature(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| {
+                if p.required {
+                    p.name.to_string()
+                } else {
+                    format!("{}?", p.name)
+                }
+            })
+            .collect();
+        format!("{}{{{}}}", self.name, params.join(", "))
+    }
+}
+
+const PAGE: ParamSpec = ParamSpec {
+    name: "page",
+    ty: ParamType::Integer {
+        min: 1,
+        max: i64::MAX,
+    },
+    required: false,
+    default: Some("1"),
+    description: "Page number (1-based).",
+};
+
+const fn per_page(what: &'static str) -> ParamSpec {
+    ParamSpec {
+        name: "per_page",
+        ty: ParamType::Integer { min: 1, max: 100 },
+        required: false,
+        default: Some("25"),
+        description: what,
+    }
+}
+
+/// The message types `send_message` accepts.
+pub const MESSAGE_TYPES: &[&str] = &["text", "note", "file"];
+/// Who a sent message appears to come from.
+pub const MESSAGE_ORIGINS: &[&str] = &["operator", "user"];
+
+pub const FUNCTIONS: &[FunctionSpec] = &[
+    FunctionSpec {
+        name: "list_conversations",
+        summary: "List chat conversations for the website.",
+        params: &[PAGE, per_page("Conversations per page (max 100).")],
+        writes: false,
+        rest: &["GET website/{website_id}/conversations/{page}?per_page=N"],
+        returns: "{ data = {conversation...}, page = int, per_page = int, has_more = bool }",
+        example: "local result = crisp.list_conversations({ page = 1, per_page = 25 })\nfor _, conv in ipairs(result.data) do\n  print(conv.session_id .. \" — \" .. (conv.last_message or \"no messages\"))\nend",
+    },
+    FunctionSpec {
+        name: "get_conversation",
+        summary: "Get details and messages of a specific conversation.",
+        params: &[ParamSpec {
+            name: "conversation_id",
+            ty: ParamType::String { non_empty: true },
+            required: true,
+            default: None,
+            description: "The conversation session ID (session_...).",
+        }],
+        writes: false,
+        rest: &[
+            "GET website/{website_id}/conversation/{session_id}",
+            "GET website/{website_id}/conversation/{session_id}/messages?timestamp_before=T",
+        ],
+        returns: "{ data = {message...} (oldest first), conversation = {...} }",
+        example: "local result = crisp.get_conversation({ conversation_id = \"session_abc123\" })\nfor _, msg in ipairs(result.data) do\n  print(msg.from .. \": \" .. msg.content)\nend",
+    },
+    FunctionSpec {
+        name: "send_message",
+        summary: "Send a message in a Crisp conversation.",
+        params: &[
+            ParamSpec {
+                name: "conversation_id",
+                ty: ParamType::String { non_empty: true },
+                required: true,
+                default: None,
+                description: "The conversation session ID (session_...).",
+            },
+            ParamSpec {
+                name: "text",
+                ty: ParamType::String { non_empty: true },
+                required: true,
+                default: None,
+                description: "The message text to send; for type \"file\", the file's URL.",
+            },
+            ParamSpec {
+                name: "type",
+                ty: ParamType::Enum {
+                    values: MESSAGE_TYPES,
+                },
+                required: false,
+                default: Some("\"text\""),
+                description: "Message type: \"text\", \"note\" (private, operators only) or \"file\".",
+            },
+            ParamSpec {
+                name: "from",
+                ty: ParamType::Enum {
+                    values: MESSAGE_ORIGINS,
+                },
+                required: false,
+                default: Some("\"operator\""),
+                description: "Message origin: \"operator\" or \"user\".",
+            },
+        ],
+        writes: true,
+        rest: &["POST website/{website_id}/conversation/{session_id}/message"],
+        returns: "{ sent = true, fingerprint = int, data = { fingerprint = int } }",
+        example: "local result = crisp.send_message({\n  conversation_id = \"session_abc123\",\n  text = \"Hello! How can I help you today?\",\n})\nprint(\"Message sent: \" .. tostring(result.sent))",
+    },
+    FunctionSpec {
+        name: "list_contacts",
+        summary: "List contacts (people profiles) for the website.",
+        params: &[PAGE, per_page("Contacts per page (max 100).")],
+        writes: false,
+        rest: &["GET website/{website_id}/people/profiles/{page}?per_page=N"],
+        returns: "{ data = {contact...}, page = int, per_page = int, has_more = bool }",
+        example: "local result = crisp.list_contacts({ page = 1, per_page = 50 })\nfor _, contact in ipairs(result.data) do\n  print(contact.email .. \" — \" .. (contact.person.nickname or \"unknown\"))\nend",
+    },
+    FunctionSpec {
+        name: "get_contact",
+        summary: "Get details of a specific contact.",
+        params: &[ParamSpec {
+            name: "contact_id",
+            ty: ParamType::String { non_empty: true },
+            required: true,
+            default: None,
+            description: "The contact identifier (email or Crisp people ID).",
+        }],
+        writes: false,
+        rest: &["GET website/{website_id}/people/profile/{people_id}"],
+        returns: "{ data = {contact} }",
+        example: "local contact = crisp.get_contact({ contact_id = \"[email protected]\" }).data\nprint(\"Name: \" .. (contact.person.nickname or \"N/A\"))",
+    },
+    FunctionSpec {
+        name: "list_campaigns",
+        summary: "List marketing campaigns for the website (user tier only).",
+        params: &[PAGE, per_page("Campaigns per page (max 100).")],
+        writes: false,
+        rest: &["GET website/{website_id}/campaigns/list/{page}?per_page=N"],
+        returns: "{ data = {campaign...}, page = int, per_page = int, has_more = bool }",
+        example: "local result = crisp.list_campaigns({ page = 1, per_page = 25 })\nfor _, campaign in ipairs(result.data) do\n  print(campaign.name .. \" — status: \" .. campaign.state)\nend",
+    },
+    FunctionSpec {
+        name: "get_current_user",
+        summary: "Get the authenticated Crisp user profile. Useful for verifying credentials.",
+        params: &[],
+        writes: false,
+        rest: &[
+            "GET user/account/profile (tier user)",
+            "GET plugin/connect/account (tier plugin)",
+            "GET website/{website_id} (tier website)",
+        ],
+        returns: "{ data = { tier = string, email? = string, ... } }",
+        example: "local user = crisp.get_current_user({}).data\nprint(\"Connected as: \" .. (user.email or \"unknown\"))",
+    },
+];
+
+/// Look a function up by name.
+pub fn function(name: &str) -> Option<&'static FunctionSpec> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// The closest known name to `wanted`, if one is close enough to be a plausible typo.
+/// camelCase is folded to snake_case first, so `conversationId` finds `conversation_id`.
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let folded = snake_case(wanted);
+    candidates
+        .into_iter()
+        .map(|c| {
+            // A mistyped start (`sned` for `send_message`) is compared with the same-length prefix.
+            let prefix: String = c.chars().take(folded.chars().count()).collect();
+            let score = strsim::jaro_winkler(&folded, c)
+                .max(strsim::jaro_winkler(&folded, &prefix) * 0.9);
+            (score, c)
+        })
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn snake_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, ch) in s.chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else if ch == '-' {
+            out.push('_');
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// A parameter value after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Int(i64),
+    Str(String),
+}
+
+/// A raw argument as the caller gave it, before validation (decoupled from Lua).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawArg {
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+    /// Anything else, described by its Lua type name.
+    Other(&'static str),
+}
+
+impl RawArg {
+    fn type_name(&self) -> &'static str {
+        match self {
+            RawArg::Int(_) | RawArg::Float(_) => "number",
+            RawArg::Str(_) => "string",
+            RawArg::Bool(_) => "boolean",
+            RawArg::Other(t) => t,
+        }
+    }
+}
+
+/// Parameters that passed validation, defaults filled in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ValidParams(BTreeMap<&'static str, ParamValue>);
+
+impl ValidParams {
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.0.get(name) {
+            Some(ParamValue::Int(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.0.get(name) {
+            Some(ParamValue::Str(v)) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Check `args` against `spec`; the error text is the whole message the user sees
+/// (the caller prefixes the function name).
+pub fn validate(spec: &FunctionSpec, args: &[(String, RawArg)]) -> Result<ValidParams, String> {
+    let mut out = BTreeMap::new();
+    for (name, raw) in args {
+        let Some(param) = spec.param(name) else {
+            let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+            let mut msg = format!("unknown parameter '{name}'");
+            if let Some(s) = did_you_mean(name, known.iter().copied()) {
+                msg.push_str(&format!(" (did you mean '{s}'?)"));
+            }
+            if known.is_empty() {
+                msg.push_str("; this function takes no parameters");
+            } else {
+                msg.push_str(&format!("; accepted: {}", known.join(", ")));
+            }
+            return Err(msg);
+        };
+        out.insert(param.name, check_value(param, raw)?);
+    }
+    for param in spec.params {
+        if out.contains_key(param.name) {
+            continue;
+        }
+        if param.required {
+            return Err(format!(
+                "missing required parameter '{}' ({}): {}",
+                param.name,
+                param.ty.lua_type(),
+                param.description
+            ));
+        }
+        if let Some(default) = param.default {
+            out.insert(param.name, parse_default(default));
+        }
+    }
+    Ok(ValidParams(out))
+}
+
+fn parse_default(text: &str) -> ParamValue {
+    match text.parse::<i64>() {
+        Ok(n) => ParamValue::Int(n),
+        Err(_) => ParamValue::Str(text.trim_matches('"').to_string()),
+    }
+}
+
+fn check_value(param: &ParamSpec, raw: &RawArg) -> Result<ParamValue, String> {
+    let name = param.name;
+    let wrong_type = || {
+        let shown = match raw {
+            RawArg::Float(f) => format!("number {f}"),
+            other => other.type_name().to_string(),
+        };
+        format!("{name} must be {}, got {shown}", article(param.ty.lua_type()))
+    };
+    match param.ty {
+        ParamType::Integer { min, max } => {
+            let n = match raw {
+                RawArg::Int(n) => *n,
+                // Lua 5.4 keeps 2.0 a float; accept it when it is whole.
+                RawArg::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => *f as i64,
+                _ => return Err(wrong_type()),
+            };
+            if n < min || n > max {
+                let range = param.ty.range().unwrap_or_default();
+                return Err(format!("{name} must be {range}, got {n}"));
+            }
+            Ok(ParamValue::Int(n))
+        }
+        ParamType::String { non_empty } => match raw {
+            RawArg::Str(s) if non_empty && s.trim().is_empty() => {
+                Err(format!("{name} must not be empty"))
+            }
+            RawArg::Str(s) => Ok(ParamValue::Str(s.clone())),
+            _ => Err(wrong_type()),
+        },
+        ParamType::Enum { values } => match raw {
+            RawArg::Str(s) if values.contains(&s.as_str()) => Ok(ParamValue::Str(s.clone())),
+            RawArg::Str(s) => Err(format!(
+                "{name} must be one of {}, got \"{s}\"",
+                param.ty.range().unwrap_or_default()
+            )),
+            _ => Err(wrong_type()),
+        },
+    }
+}
+
+fn article(ty: &str) -> String {
+    if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {ty}")
+    } else {
+        format!("a {ty}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[(&str, RawArg)]) -> Vec<(String, RawArg)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn defaults_are_filled_in() {
+        let spec = function("list_conversations").unwrap();
+        let p = validate(spec, &[]).unwrap();
+        assert_eq!(p.int("page"), Some(1));
+        assert_eq!(p.int("per_page"), Some(25));
+        let send = function("send_message").unwrap();
+        let p = validate(
+            send,
+            &args(&[
+                ("conversation_id", RawArg::Str("session_x".into())),
+                ("text", RawArg::Str("hi".into())),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(p.str("type"), Some("text"));
+        assert_eq!(p.str("from"), Some("operator"));
+    }
+
+    #[test]
+    fn wrong_type_names_both_types() {
+        let spec = function("list_conversations").unwrap();
+        let err = validate(spec, &args(&[("page", RawArg::Str("2".into()))])).unwrap_err();
+        assert_eq!(err, "page must be an integer, got string");
+        let err = validate(spec, &args(&[("page", RawArg::Float(1.5))])).unwrap_err();
+        assert_eq!(err, "page must be an integer, got number 1.5");
+        let p = validate(spec, &args(&[("page", RawArg::Float(2.0))])).unwrap();
+        assert_eq!(p.int("page"), Some(2));
+    }
+
+    #[test]
+    fn ranges_are_enforced() {
+        let spec = function("list_contacts").unwrap();
+        for (name, v) in [("page", 0), ("per_page", 0), ("per_page", 101)] {
+            let err = validate(spec, &args(&[(name, RawArg::Int(v))])).unwrap_err();
+            assert!(err.starts_with(&format!("{name} must be")), "{err}");
+        }
+        assert!(validate(spec, &args(&[("per_page", RawArg::Int(100))])).is_ok());
+    }
+
+    #[test]
+    fn enums_and_empty_text() {
+        let send = function("send_message").unwrap();
+        let base = [
+            ("conversation_id", RawArg::Str("session_x".into())),
+            ("text", RawArg::Str("hi".into())),
+        ];
+        let mut bad = base.to_vec();
+        bad.push(("type", RawArg::Str("sms".into())));
+        let err = validate(send, &args(&bad)).unwrap_err();
+        assert_eq!(
+            err,
+            "type must be one of \"text\" | \"note\" | \"file\", got \"sms\""
+        );
+        let mut bad = base.to_vec();
+        bad.push(("from", RawArg::Str("bot".into())));
+        assert!(validate(send, &args(&bad))
+            .unwrap_err()
+            .starts_with("from must be one of"));
+        let empty = [
+            ("conversation_id", RawArg::Str("session_x".into())),
+            ("text", RawArg::Str("  ".into())),
+        ];
+        assert_eq!(
+            validate(send, &args(&empty)).unwrap_err(),
+            "text must not be empty"
+        );
+    }
+
+    #[test]
+    fn missing_and_unknown_parameters() {
+        let spec = function("get_conversation").unwrap();
+        let err = validate(spec, &[]).unwrap_err();
+        assert!(err.starts_with("missing required parameter 'conversation_id'"));
+        let err = validate(
+            spec,
+            &args(&[("conversationId", RawArg::Str("session_x".into()))]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "unknown parameter 'conversationId' (did you mean 'conversation_id'?); accepted: conversation_id"
+        );
+        let me = function("get_current_user").unwrap();
+        let err = validate(me, &args(&[("id", RawArg::Int(1))])).unwrap_err();
+        assert!(err.ends_with("this function takes no parameters"), "{err}");
+    }
+
+    #[test]
+    fn did_you_mean_is_not_too_eager() {
+        let names = ["page", "per_page"];
+        assert_eq!(did_you_mean("perPage", names), Some("per_page"));
+        assert_eq!(did_you_mean("pgae", names), Some("page"));
+        assert_eq!(did_you_mean("zzzzzz", names), None);
+        let fns = FUNCTIONS.iter().map(|f| f.name);
+        assert_eq!(did_you_mean("sned", fns.clone()), Some("send_message"));
+        assert_eq!(did_you_mean("list_conversation", fns.clone()), Some("list_conversations"));
+        assert_eq!(did_you_mean("support", fns), None);
+    }
+
+    #[test]
+    fn signatures_mark_optional_parameters() {
+        assert_eq!(
+            function("send_message").unwrap().signature(),
+            "send_message{conversation_id, text, type?, from?}"
+        );
+        assert_eq!(
+            function("get_current_user").unwrap().signature(),
+            "get_current_user{}"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! crisp-repl: a Lua 5.4 REPL whose `app.integrations.crisp` talks to the Crisp REST API.
+//!
+//! Data flows one way: input -> `lua::session` -> `lua::namespace` -> `crisp::registry`
+//! (validation) -> `crisp::api` -> `crisp::client` (HTTP) -> back as Lua values -> `output`.
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod crisp;
+pub mod demo;
+pub mod docs;
+pub mod lua;
+pub mod output;
+pub mod render;
+pub mod repl;

@@ -1,0 +1,364 @@
+//! JSON <-> Lua. JSON null becomes nil, integers stay integers, arrays remember they are arrays
+//! (so `[]` round-trips), and objects print as one readable line under `tostring` and `..`.
+
+use mlua::{Lua, Table, Value};
+use serde_json::{Map, Number, Value as Json};
+
+use crate::crisp::registry::RawArg;
+
+const ARRAY_MT: &str = "crisp-repl.array";
+const OBJECT_MT: &str = "crisp-repl.object";
+/// Deeper JSON than this is cut (Crisp never nests this deep; a hostile body might).
+const MAX_DEPTH: usize = 128;
+
+/// Create the shared metatables once per Lua state.
+pub fn install(lua: &Lua) -> mlua::Result<()> {
+    for (name, is_array) in [(ARRAY_MT, true), (OBJECT_MT, false)] {
+        let mt = lua.create_table()?;
+        mt.set(
+            "__tostring",
+            lua.create_function(|_, t: Table| Ok(one_line(&t)))?,
+        )?;
+        mt.set(
+            "__concat",
+            lua.create_function(|lua, (a, b): (Value, Value)| {
+                let mut s = display(lua, &a)?;
+                s.push_str(&display(lua, &b)?);
+                Ok(s)
+            })?,
+        )?;
+        mt.set("__name", if is_array { "json array" } else { "json object" })?;
+        lua.set_named_registry_value(name, mt)?;
+    }
+    Ok(())
+}
+
+/// Text of a value as `..` would use it, with tables through their `__tostring`.
+fn display(lua: &Lua, v: &Value) -> mlua::Result<String> {
+    match v {
+        Value::String(s) => Ok(s.to_string_lossy()),
+        Value::Integer(i) => Ok(i.to_string()),
+        Value::Number(n) => Ok(format_float(*n)),
+        Value::Table(t) => Ok(one_line(t)),
+        other => {
+            let tostring: mlua::Function = lua.globals().get("tostring")?;
+            tostring.call::<String>(other.clone())
+        }
+    }
+}
+
+/// Lua's own float formatting (`%.14g`, with `.0` on whole numbers).
+pub fn format_float(n: f64) -> String {
+    if n.is_nan() {
+        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        return format!("{n:.1}");
+    }
+    let s = format!("{n}");
+    if s.len() > 17 {
+        format!("{n:e}")
+    } else {
+        s
+    }
+}
+
+/// A readable one-line form of a table: file contents as `[file name] url`, else `{k = v, ...}`.
+pub fn one_line(t: &Table) -> String {
+    let get = |k: &str| t.raw_get::<Option<String>>(k).ok().flatten();
+    if let (Some(url), Some(kind)) = (get("url"), get("type")) {
+        let label = get("name").unwrap_or(kind);
+        return format!("[{label}] {url}");
+    }
+    if let Some(text) = get("text") {
+        return text;
+    }
+    let mut out = String::new();
+    write_compact(&Value::Table(t.clone()), &mut out, 0);
+    if out.chars().count() > 200 {
+        out = out.chars().take(199).collect::<String>() + "…";
+    }
+    out
+}
+
+fn write_compact(v: &Value, out: &mut String, depth: usize) {
+    match v {
+        Value::Table(t) if depth < 3 => {
+            out.push('{');
+            let len = t.raw_len();
+            let mut first = true;
+            for pair in t.clone().pairs::<Value, Value>() {
+                let Ok((k, v)) = pair else { continue };
+                if !first {
+                    out.push_str(", ");
+                }
+                first = false;
+                match &k {
+                    Value::Integer(i) if *i >= 1 && (*i as usize) <= len => {}
+                    Value::String(s) => {
+                        out.push_str(&s.to_string_lossy());
+                        out.push_str(" = ");
+                    }
+                    other => {
+                        out.push('[');
+                        write_compact(other, out, depth + 1);
+                        out.push_str("] = ");
+                    }
+                }
+                write_compact(&v, out, depth + 1);
+                if out.len() > 400 {
+                    break;
+                }
+            }
+            out.push('}');
+        }
+        Value::Table(_) => out.push_str("{…}"),
+        Value::String(s) => out.push_str(&format!("{:?}", s.to_string_lossy())),
+        Value::Integer(i) => out.push_str(&i.to_string()),
+        Value::Number(n) => out.push_str(&format_float(*n)),
+        Value::Boolean(b) => out.push_str(&b.to_string()),
+        Value::Nil => out.push_str("nil"),
+        other => out.push_str(other.type_name()),
+    }
+}
+
+/// JSON -> Lua.
+pub fn to_lua(lua: &Lua, json: &Json) -> mlua::Result<Value> {
+    to_lua_depth(lua, json, 0)
+}
+
+fn to_lua_depth(lua: &Lua, json: &Json, depth: usize) -> mlua::Result<Value> {
+    Ok(match json {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Boolean(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Integer(i),
+            None => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::String(lua.create_string(s)?),
+        _ if depth >= MAX_DEPTH => Value::Nil,
+        Json::Array(items) => {
+            let t = lua.create_table_with_capacity(items.len(), 0)?;
+            for (i, item) in items.iter().enumerate() {
+                t.raw_set(i + 1, to_lua_depth(lua, item, depth + 1)?)?;
+            }
+            t.set_metatable(Some(lua.named_registry_value::<Table>(ARRAY_MT)?))?;
+            Value::Table(t)
+        }
+        Json::Object(map) => {
+            let t = lua.create_table_with_capacity(0, map.len())?;
+            for (k, v) in map {
+                t.raw_set(k.as_str(), to_lua_depth(lua, v, depth + 1)?)?;
+            }
+            t.set_metatable(Some(lua.named_registry_value::<Table>(OBJECT_MT)?))?;
+            Value::Table(t)
+        }
+    })
+}
+
+/// True when the table came from a JSON array (so an empty one is `[]`, not `{}`).
+fn is_json_array(lua: &Lua, t: &Table) -> bool {
+    let Some(mt) = t.metatable() else {
+        return false;
+    };
+    lua.named_registry_value::<Table>(ARRAY_MT)
+        .is_ok_and(|array_mt| array_mt == mt)
+}
+
+/// Lua -> JSON, for `--json`, `:json` and `doc --json`. Never fails: functions, userdata and
+/// cycles become short descriptive strings.
+pub fn to_json(lua: &Lua, v: &Value) -> Json {
+    let mut seen = Vec::new();
+    to_json_inner(lua, v, &mut seen)
+}
+
+fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) -> Json {
+    match v {
+        Value::Nil => Json::Null,
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Integer(i) => Json::from(*i),
+        Value::Number(n) => Number::from_f64(*n).map_or_else(|| Json::String(format_float(*n)), Json::Number),
+        Value::String(s) => Json::String(s.to_string_lossy()),
+        Value::Table(t) => {
+            let ptr = t.to_pointer();
+            if seen.contains(&ptr) {
+                return Json::String("<cycle>".into());
+            }
+            if seen.len() >= MAX_DEPTH {
+                return Json::String("<too deep>".into());
+            }
+            seen.push(ptr);
+            let len = t.raw_len();
+            let pairs: Vec<(Value, Value)> = t.clone().pairs().filter_map(Result::ok).collect();
+            let is_sequence = pairs.len() == len
+                && (len > 0 || is_json_array(lua, t))
+                && pairs
+                    .iter()
+                    .all(|(k, _)| matches!(k, Value::Integer(i) if *i >= 1 && (*i as usize) <= len));
+            let out = if is_sequence {
+                let items = (1..=len)
+                    .map(|i| to_json_inner(lua, &t.raw_get(i).unwrap_or(Value::Nil), seen))
+                    .collect();
+                Json::Array(items)
+            } else {
+                let mut map = Map::new();
+                for (k, v) in &pairs {
+                    let key = match k {
+                        Value::String(s) => s.to_string_lossy(),
+                        Value::Integer(i) => i.to_string(),
+                        Value::Number(n) => format_float(*n),
+                        Value::Boolean(b) => b.to_string(),
+                        other => format!("<{}>", other.type_name()),
+                    };
+                    map.insert(key, to_json_inner(lua, v, seen));
+                }
+                Json::Object(map)
+            };
+            seen.pop();
+            out
+        }
+        Value::Function(f) => {
+            let info = f.info();
+            match (info.short_src, info.line_defined) {
+                (Some(src), Some(line)) if line > 0 => Json::String(format!("<function {src}:{line}>")),
+                _ => Json::String("<function>".into()),
+            }
+        }
+        Value::Error(e) => Json::String(e.to_string()),
+        other => Json::String(format!("<{}>", other.type_name())),
+    }
+}
+
+/// Read a function's named-parameter table into raw arguments for the registry to validate.
+pub fn raw_args(params: &Value) -> Result<Vec<(String, RawArg)>, String> {
+    let table = match params {
+        Value::Nil => return Ok(Vec::new()),
+        Value::Table(t) => t,
+        other => {
+            return Err(format!(
+                "expected a table of named parameters, got {}",
+                other.type_name()
+            ))
+        }
+    };
+    let mut args = Vec::new();
+    for pair in table.clone().pairs::<Value, Value>() {
+        let (k, v) = pair.map_err(|e| e.to_string())?;
+        let name = match k {
+            Value::String(s) => s.to_string_lossy(),
+            Value::Integer(_) => {
+                return Err(
+                    "parameters are named: write fn{name = value}, not positional values".into(),
+                )
+            }
+            other => return Err(format!("parameter names must be strings, got {}", other.type_name())),
+        };
+        let raw = match v {
+            Value::Integer(i) => RawArg::Int(i),
+            Value::Number(n) => RawArg::Float(n),
+            Value::String(s) => RawArg::Str(s.to_string_lossy()),
+            Value::Boolean(b) => RawArg::Bool(b),
+            other => RawArg::Other(other.type_name()),
+        };
+        args.push((name, raw));
+    }
+    // Deterministic order so the first reported problem is stable.
+    args.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lua() -> Lua {
+        let lua = Lua::new();
+        install(&lua).unwrap();
+        lua
+    }
+
+    #[test]
+    fn json_round_trip_keeps_types() {
+        let lua = lua();
+        let doc = json!({"a": [1, 2.5, "x", true], "empty": [], "obj": {}, "big": 163613151617340i64});
+        let v = to_lua(&lua, &doc).unwrap();
+        let back = to_json(&lua, &v);
+        assert_eq!(back["a"], json!([1, 2.5, "x", true]));
+        assert_eq!(back["empty"], json!([]));
+        assert_eq!(back["obj"], json!({}));
+        assert_eq!(back["big"], json!(163613151617340i64));
+        let t = v.as_table().unwrap();
+        let big: Value = t.get("big").unwrap();
+        assert!(matches!(big, Value::Integer(163613151617340)));
+    }
+
+    #[test]
+    fn null_is_nil() {
+        let lua = lua();
+        lua.globals()
+            .set("m", to_lua(&lua, &json!({"last_message": null})).unwrap())
+            .unwrap();
+        let s: String = lua
+            .load("return m.last_message or 'no messages'")
+            .eval()
+            .unwrap();
+        assert_eq!(s, "no messages");
+    }
+
+    #[test]
+    fn objects_concatenate_readably() {
+        let lua = lua();
+        let content = json!({"name": "invoice.pdf", "url": "https://x/invoice.pdf", "type": "application/pdf"});
+        lua.globals()
+            .set("c", to_lua(&lua, &content).unwrap())
+            .unwrap();
+        let s: String = lua.load("return 'user: ' .. c").eval().unwrap();
+        assert_eq!(s, "user: [invoice.pdf] https://x/invoice.pdf");
+        let s: String = lua.load("return c .. '!'").eval().unwrap();
+        assert_eq!(s, "[invoice.pdf] https://x/invoice.pdf!");
+        let picker = to_lua(&lua, &json!({"id": "p", "text": "Pick one", "choices": []})).unwrap();
+        lua.globals().set("p", picker).unwrap();
+        let s: String = lua.load("return tostring(p)").eval().unwrap();
+        assert_eq!(s, "Pick one");
+    }
+
+    #[test]
+    fn lua_values_that_are_not_json() {
+        let lua = lua();
+        let v: Value = lua
+            .load("local t = {f = print, n = 0/0} t.self = t return t")
+            .eval()
+            .unwrap();
+        let j = to_json(&lua, &v);
+        assert_eq!(j["self"], json!("<cycle>"));
+        assert_eq!(j["f"], json!("<function>"));
+        assert!(j["n"].is_string());
+    }
+
+    #[test]
+    fn deep_json_is_cut_not_crashed() {
+        let lua = lua();
+        let mut doc = json!(1);
+        // serde_json refuses bodies nested past 128 levels; values built in code can go deeper.
+        for _ in 0..1_000 {
+            doc = json!([doc]);
+        }
+        assert!(to_lua(&lua, &doc).is_ok());
+    }
+
+    #[test]
+    fn raw_args_reads_named_parameters() {
+        let lua = lua();
+        let v: Value = lua.load("return {page = 2, per_page = 2.0, x = 'y'}").eval().unwrap();
+        let args = raw_args(&v).unwrap();
+        assert_eq!(args[0], ("page".to_string(), RawArg::Int(2)));
+        assert_eq!(args[1], ("per_page".to_string(), RawArg::Float(2.0)));
+        let v: Value = lua.load("return {'session_x'}").eval().unwrap();
+        assert!(raw_args(&v).unwrap_err().contains("named"));
+        assert!(raw_args(&Value::Boolean(true)).is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! The Lua side: the persistent state, the `app.integrations.crisp` namespace, JSON <-> Lua.
+
+pub mod convert;
+pub mod lexer;
+pub mod namespace;
+pub mod session;

@@ -1,0 +1,317 @@
+//! `app.integrations.crisp`: one table of functions per account, generated from the registry.
+//!
+//! Calls validate first, then reach the account's client (created on first use, so start-up
+//! touches no keyring and opens no socket). Failures are raised as error tables carrying
+//! `message`, `fn`, `account`, `kind`, `status` and `reason`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use mlua::{Lua, Table, Value};
+use serde_json::Value as Json;
+
+use super::convert;
+use crate::accounts::{Account, Env, DEFAULT_ACCOUNT};
+use crate::config::RESERVED_NAMES;
+use crate::credentials::CredentialSource;
+use crate::crisp::api::{self, Target, WritePolicy};
+use crate::crisp::client::{Client, ClientOptions, Exchange};
+use crate::crisp::error::CrispError;
+use crate::crisp::registry::{self, FunctionSpec, FUNCTIONS};
+
+const ERROR_MT: &str = "crisp-repl.error";
+const NAMESPACE_MARK: &str = "crisp-repl.namespace";
+
+/// The HTTP exchanges as `:verbose` and `:last` see them. Never holds credentials.
+#[derive(Default)]
+pub struct Trace {
+    pub verbose: AtomicBool,
+    last: Mutex<Option<Exchange>>,
+}
+
+impl Trace {
+    fn record(&self, exchange: &Exchange) {
+        if self.verbose.load(Ordering::Relaxed) {
+            let status = exchange
+                .status
+                .map_or_else(|| "no answer".to_string(), |s| s.to_string());
+            let retry = if exchange.attempt > 0 {
+                format!(" (retry {})", exchange.attempt)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "{} {} -> {status} in {} ms{retry}",
+                exchange.method,
+                exchange.path,
+                exchange.elapsed.as_millis()
+            );
+        }
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(exchange.clone());
+        }
+    }
+
+    pub fn last(&self) -> Option<Exchange> {
+        self.last.lock().ok().and_then(|l| l.clone())
+    }
+}
+
+/// The accounts and their clients, shared by every function of the namespace.
+pub struct CrispRuntime {
+    pub env: Env,
+    pub accounts: Vec<Account>,
+    pub options: ClientOptions,
+    pub policy: WritePolicy,
+    pub trace: Arc<Trace>,
+    pub cancel: Option<Arc<AtomicBool>>,
+    clients: RefCell<HashMap<String, (Rc<Client>, CredentialSource)>>,
+}
+
+impl CrispRuntime {
+    pub fn new(env: Env, accounts: Vec<Account>, options: ClientOptions) -> CrispRuntime {
+        CrispRuntime {
+            env,
+            accounts,
+            options,
+            policy: WritePolicy::Send,
+            trace: Arc::new(Trace::default()),
+            cancel: None,
+            clients: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    pub fn account_names(&self) -> Vec<&str> {
+        self.accounts.iter().map(|a| a.name.as_str()).collect()
+    }
+
+    /// The account's client, built on first use from its credentials.
+    fn client(&self, account: &Account) -> Result<Rc<Client>, CrispError> {
+        if let Some((client, _)) = self.clients.borrow().get(&account.name) {
+            return Ok(client.clone());
+        }
+        account.require_website_id()?;
+        let (credentials, source) = account.credentials(&self.env)?;
+        let options = ClientOptions {
+            base_url: account.base_url.clone(),
+            ..self.options.clone()
+        };
+        let trace = self.trace.clone();
+        let mut client = Client::new(options, &credentials, account.tier)
+            .with_observer(Arc::new(move |e: &Exchange| trace.record(e)));
+        if let Some(cancel) = &self.cancel {
+            client = client.with_cancel(cancel.clone());
+        }
+        let client = Rc::new(client);
+        self.clients
+            .borrow_mut()
+            .insert(account.name.clone(), (client.clone(), source));
+        Ok(client)
+    }
+
+    /// Where the account's secret came from, once it has been used.
+    pub fn credential_source(&self, account: &str) -> Option<CredentialSource> {
+        self.clients.borrow().get(account).map(|(_, s)| *s)
+    }
+
+    /// Validate and run one call.
+    pub fn call(
+        &self,
+        account_name: &str,
+        spec: &FunctionSpec,
+        params: &Value,
+    ) -> Result<Json, CrispError> {
+        let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
+        let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
+        let account = self.account(account_name).ok_or_else(|| {
+            CrispError::Invalid(format!("unknown account '{account_name}'"))
+        })?;
+        let client = self.client(account)?;
+        let target = Target {
+            account: &account.name,
+            website_id: account.website_id.as_deref().unwrap_or_default(),
+            client: &client,
+        };
+        api::call(&target, spec, &valid, self.policy)
+    }
+}
+
+/// Build `app.integrations.crisp` and the `crisp` shorthand in `lua`.
+pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
+    install_error_metatable(lua)?;
+    let wrap: mlua::Function = lua
+        .load(
+            r#"
+            local raw = ...
+            return function(params, extra)
+              local ok, result = raw(params, extra)
+              if ok then return result end
+              error(result, 0)
+            end
+            "#,
+        )
+        .set_name("=crisp")
+        .into_function()?;
+
+    let make_account_table = |account: &str| -> mlua::Result<Table> {
+        let table = lua.create_table()?;
+        for spec in FUNCTIONS {
+            let raw = raw_function(lua, runtime.clone(), account.to_string(), spec)?;
+            let f: mlua::Function = wrap.call(raw)?;
+            table.raw_set(spec.name, f)?;
+        }
+        table.set_metatable(Some(missing_field_metatable(lua, account, &runtime)?))?;
+        Ok(table)
+    };
+
+    let root = make_account_table(DEFAULT_ACCOUNT)?;
+    for account in &runtime.accounts {
+        let table = if account.name == DEFAULT_ACCOUNT {
+            make_account_table(DEFAULT_ACCOUNT)?
+        } else {
+            make_account_table(&account.name)?
+        };
+        root.raw_set(account.name.as_str(), table)?;
+    }
+    root.set_metatable(Some(missing_field_metatable(lua, "", &runtime)?))?;
+    lua.set_named_registry_value(NAMESPACE_MARK, root.clone())?;
+
+    let globals = lua.globals();
+    let app = lua.create_table()?;
+    let integrations = lua.create_table()?;
+    integrations.set("crisp", root.clone())?;
+    app.set("integrations", integrations)?;
+    globals.set("app", app)?;
+    globals.set("crisp", root.clone())?;
+    Ok(root)
+}
+
+/// The Rust side of one function: returns `(true, result)` or `(false, error table)`.
+fn raw_function(
+    lua: &Lua,
+    runtime: Rc<CrispRuntime>,
+    account: String,
+    spec: &'static FunctionSpec,
+) -> mlua::Result<mlua::Function> {
+    let label = if account == DEFAULT_ACCOUNT {
+        format!("crisp.{}", spec.name)
+    } else {
+        format!("crisp.{account}.{}", spec.name)
+    };
+    lua.create_function(move |lua, (params, extra): (Value, Value)| {
+        // `crisp:fn{...}` passes the namespace itself first.
+        if let Value::Table(t) = &params {
+            if is_namespace_table(lua, t) && !extra.is_nil() {
+                let err = CrispError::Invalid(format!(
+                    "call it with a dot, not a colon: {label}{{...}}"
+                ));
+                return Ok((false, error_table(lua, &label, &account, &err)?));
+            }
+        }
+        match runtime.call(&account, spec, &params) {
+            Ok(json) => Ok((true, convert::to_lua(lua, &json)?)),
+            Err(err) => Ok((false, error_table(lua, &label, &account, &err)?)),
+        }
+    })
+}
+
+fn is_namespace_table(lua: &Lua, t: &Table) -> bool {
+    let Ok(root) = lua.named_registry_value::<Table>(NAMESPACE_MARK) else {
+        return false;
+    };
+    if &root == t {
+        return true;
+    }
+    root.pairs::<Value, Value>()
+        .filter_map(Result::ok)
+        .any(|(_, v)| matches!(v, Value::Table(ref x) if x == t))
+}
+
+fn install_error_metatable(lua: &Lua) -> mlua::Result<()> {
+    let mt = lua.create_table()?;
+    mt.set(
+        "__tostring",
+        lua.create_function(|_, t: Table| t.raw_get::<String>("message"))?,
+    )?;
+    mt.set("__name", "crisp error")?;
+    lua.set_named_registry_value(ERROR_MT, mt)
+}
+
+/// A Lua error value: `tostring(e)` is the message; `e.status`, `e.reason`, `e.fn` for code.
+pub fn error_table(lua: &Lua, label: &str, account: &str, err: &CrispError) -> mlua::Result<Value> {
+    let t = lua.create_table()?;
+    t.raw_set("message", format!("{label}: {err}"))?;
+    t.raw_set("fn", label)?;
+    t.raw_set("account", account)?;
+    t.raw_set("kind", err.kind())?;
+    if let Some(status) = err.status() {
+        t.raw_set("status", status)?;
+    }
+    if let Some(reason) = err.reason() {
+        t.raw_set("reason", reason)?;
+    }
+    t.set_metatable(Some(lua.named_registry_value::<Table>(ERROR_MT)?))?;
+    Ok(Value::Table(t))
+}
+
+/// Is `v` one of our error tables? Returns its fields for the JSON protocol.
+pub fn error_fields(lua: &Lua, v: &Value) -> Option<Table> {
+    let Value::Table(t) = v else { return None };
+    let mt = t.metatable()?;
+    let ours: Table = lua.named_registry_value(ERROR_MT).ok()?;
+    (mt == ours).then(|| t.clone())
+}
+
+/// Unknown names on `crisp` or `crisp.<account>` raise an error that lists what exists.
+fn missing_field_metatable(lua: &Lua, account: &str, runtime: &CrispRuntime) -> mlua::Result<Table> {
+    let mt = lua.create_table()?;
+    let accounts: Vec<String> = runtime.account_names().iter().map(|s| s.to_string()).collect();
+    let account = account.to_string();
+    mt.set(
+        "__index",
+        lua.create_function(move |lua, (_t, key): (Value, Value)| -> mlua::Result<Value> {
+            let Value::String(key) = key else {
+                return Ok(Value::Nil);
+            };
+            let key = key.to_string_lossy();
+            // Leave Lua's own protocol lookups (e.g. __close) alone.
+            if key.starts_with("__") || RESERVED_NAMES.contains(&key.as_str()) {
+                return Ok(Value::Nil);
+            }
+            let functions = FUNCTIONS.iter().map(|f| f.name);
+            let msg = if account.is_empty() {
+                let candidates = functions.chain(accounts.iter().map(String::as_str));
+                let mut msg = format!(
+                    "crisp has no function or account '{key}'. Accounts: {}. Functions: {}",
+                    accounts.join(", "),
+                    FUNCTIONS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                );
+                if let Some(s) = registry::did_you_mean(&key, candidates) {
+                    msg = format!("crisp has no function or account '{key}' (did you mean '{s}'?). Accounts: {}", accounts.join(", "));
+                }
+                msg
+            } else {
+                // After `:use sales`, `crisp.support.fn` still reaches the support account.
+                if accounts.iter().any(|a| a == &key) {
+                    if let Ok(root) = lua.named_registry_value::<Table>(NAMESPACE_MARK) {
+                        return root.raw_get(key.as_str());
+                    }
+                }
+                let mut msg = format!("crisp.{account} has no function '{key}'");
+                if let Some(s) = registry::did_you_mean(&key, functions) {
+                    msg.push_str(&format!(" (did you mean '{s}'?)"));
+                }
+                msg
+            };
+            Err(mlua::Error::RuntimeError(msg))
+        })?,
+    )?;
+    Ok(mt)
+}

@@ -1,0 +1,381 @@
+//! The persistent Lua state and how one input is evaluated in it.
+//!
+//! An input runs like a line at a REPL prompt: a bare expression returns its value, top-level
+//! `local`s stay visible to later inputs, `_` holds the last result.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use mlua::{HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+
+use super::{convert, lexer, namespace};
+use crate::lua::namespace::CrispRuntime;
+
+/// Where `print` writes: straight to stdout, or into a buffer (the JSON protocol reports it).
+#[derive(Default)]
+pub struct PrintSink {
+    pub capture: bool,
+    pub captured: String,
+}
+
+/// Whether more lines are needed before `src` can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    Incomplete,
+    /// A syntax error more input cannot fix.
+    Invalid(String),
+}
+
+/// A failed evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvalError {
+    Syntax(String),
+    /// A runtime error; `crisp` holds the fields of a Crisp call error.
+    Runtime {
+        message: String,
+        crisp: Option<CallErrorFields>,
+    },
+    Interrupted,
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalError::Syntax(m) => write!(f, "syntax error: {m}"),
+            EvalError::Runtime { message, .. } => f.write_str(message),
+            EvalError::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+/// The machine-readable parts of a failed Crisp call.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallErrorFields {
+    pub kind: String,
+    pub function: Option<String>,
+    pub status: Option<u16>,
+    pub reason: Option<String>,
+}
+
+/// How source text should be treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A prompt line, `-e` or a piped chunk: expressions print, locals persist.
+    Interactive,
+    /// A script file: compiled as written.
+    Script,
+}
+
+pub struct Session {
+    lua: Lua,
+    runtime: Rc<CrispRuntime>,
+    print: Rc<RefCell<PrintSink>>,
+    interrupt: Arc<AtomicBool>,
+}
+
+/// Instructions between interrupt checks: cheap, and a tight loop stops within milliseconds.
+const HOOK_EVERY: u32 = 10_000;
+
+impl Session {
+    pub fn new(runtime: Rc<CrispRuntime>, memory_limit: Option<usize>) -> mlua::Result<Session> {
+        let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
+        if let Some(limit) = memory_limit {
+            lua.set_memory_limit(limit)?;
+        }
+        let print = Rc::new(RefCell::new(PrintSink::default()));
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let session = Session {
+            lua,
+            runtime,
+            print,
+            interrupt,
+        };
+        session.install()?;
+        Ok(session)
+    }
+
+    fn install(&self) -> mlua::Result<()> {
+        convert::install(&self.lua)?;
+        namespace::install(&self.lua, self.runtime.clone())?;
+        self.install_print()?;
+        let flag = self.interrupt.clone();
+        self.lua.set_global_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| {
+                // Stays set until the next evaluation, so a pcall loop cannot swallow it.
+                if flag.load(Ordering::Relaxed) {
+                    Err(mlua::Error::RuntimeError("interrupted".into()))
+                } else {
+                    Ok(VmState::Continue)
+                }
+            },
+        )
+    }
+
+    fn install_print(&self) -> mlua::Result<()> {
+        let sink = self.print.clone();
+        let print = self.lua.create_function(move |lua, args: MultiValue| {
+            let tostring: mlua::Function = lua.globals().get("tostring")?;
+            let mut line = String::new();
+            for (i, v) in args.into_iter().enumerate() {
+                if i > 0 {
+                    line.push('\t');
+                }
+                line.push_str(&tostring.call::<mlua::String>(v)?.to_string_lossy());
+            }
+            line.push('\n');
+            let mut sink = sink.borrow_mut();
+            if sink.capture {
+                sink.captured.push_str(&line);
+            } else {
+                let mut out = std::io::stdout().lock();
+                // A closed pipe must not turn into a Lua error mid-script.
+                let _ = out.write_all(line.as_bytes()).and_then(|_| out.flush());
+            }
+            Ok(())
+        })?;
+        self.lua.globals().set("print", print)
+    }
+
+    pub fn lua(&self) -> &Lua {
+        &self.lua
+    }
+
+    pub fn runtime(&self) -> &Rc<CrispRuntime> {
+        &self.runtime
+    }
+
+    /// The flag Ctrl-C sets to stop running Lua (and, through the client, requests in flight).
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// Capture `print` output instead of writing it (for the JSON protocol).
+    pub fn set_print_capture(&self, capture: bool) {
+        self.print.borrow_mut().capture = capture;
+    }
+
+    pub fn take_printed(&self) -> String {
+        std::mem::take(&mut self.print.borrow_mut().captured)
+    }
+
+    /// Whether `src` is a whole chunk yet.
+    pub fn completeness(&self, src: &str) -> Completeness {
+        if src.trim().is_empty() {
+            return Completeness::Complete;
+        }
+        if self.compile_expression(src).is_some() {
+            return Completeness::Complete;
+        }
+        match self.lua.load(src).set_name("=input").into_function() {
+            Ok(_) => Completeness::Complete,
+            Err(mlua::Error::SyntaxError {
+                incomplete_input: true,
+                ..
+            }) => Completeness::Incomplete,
+            Err(e) => Completeness::Invalid(error_message(&e)),
+        }
+    }
+
+    fn compile_expression(&self, src: &str) -> Option<mlua::Function> {
+        let body = src.strip_prefix('=').unwrap_or(src);
+        self.lua
+            .load(format!("return {body}\n"))
+            .set_name("=input")
+            .into_function()
+            .ok()
+    }
+
+    fn compile(&self, src: &str, name: &str, kind: SourceKind) -> Result<mlua::Function, EvalError> {
+        let syntax = |e: mlua::Error| EvalError::Syntax(error_message(&e));
+        if kind == SourceKind::Script {
+            let src = src.strip_prefix("#!").map_or(src, |_| {
+                // Keep the line count: blank out the shebang line only.
+                src.find('\n').map_or("", |i| &src[i..])
+            });
+            return self.lua.load(src).set_name(name).into_function().map_err(syntax);
+        }
+        if let Some(f) = self.compile_expression(src) {
+            return Ok(f);
+        }
+        let original = self.lua.load(src).set_name(name).into_function().map_err(syntax)?;
+        let rewritten = lexer::globalize_top_level_locals(src);
+        if rewritten == src {
+            return Ok(original);
+        }
+        Ok(self
+            .lua
+            .load(rewritten)
+            .set_name(name)
+            .into_function()
+            .unwrap_or(original))
+    }
+
+    /// Evaluate one input; returns the values it produced.
+    pub fn eval(&self, src: &str, name: &str, kind: SourceKind, args: &[String]) -> Result<Vec<Value>, EvalError> {
+        let function = self.compile(src, name, kind)?;
+        self.interrupt.store(false, Ordering::Relaxed);
+        if let Some(cancel) = &self.runtime.cancel {
+            cancel.store(false, Ordering::Relaxed);
+        }
+        let trampoline: mlua::Function = self.trampoline().map_err(|e| EvalError::Runtime {
+            message: e.to_string(),
+            crisp: None,
+        })?;
+        let mut call_args = MultiValue::new();
+        call_args.push_back(Value::Function(function));
+        for a in args {
+            let s = self.lua.create_string(a).map_err(|e| self.runtime_error(e))?;
+            call_args.push_back(Value::String(s));
+        }
+        let result = trampoline.call::<MultiValue>(call_args);
+        let mut values: Vec<Value> = match result {
+            Ok(v) => v.into_iter().collect(),
+            Err(e) => return Err(self.runtime_error(e)),
+        };
+        let ok = matches!(values.first(), Some(Value::Boolean(true)));
+        if values.is_empty() {
+            return Ok(values);
+        }
+        values.remove(0);
+        if !ok {
+            let err = values.into_iter().next().unwrap_or(Value::Nil);
+            return Err(self.classify_error(err));
+        }
+        if let Some(first) = values.first() {
+            // `_` is the last result, as in Python's REPL.
+            let _ = self.lua.globals().raw_set("_", first.clone());
+        }
+        Ok(values)
+    }
+
+    /// `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
+    fn trampoline(&self) -> mlua::Result<mlua::Function> {
+        if let Ok(f) = self.lua.named_registry_value::<mlua::Function>("crisp-repl.trampoline") {
+            return Ok(f);
+        }
+        let f: mlua::Function = self
+            .lua
+            .load(
+                r#"
+                local xpcall = xpcall
+                local function handler(e) return e end
+                return function(f, ...) return xpcall(f, handler, ...) end
+                "#,
+            )
+            .set_name("=trampoline")
+            .eval()?;
+        self.lua.set_named_registry_value("crisp-repl.trampoline", f.clone())?;
+        Ok(f)
+    }
+
+    fn runtime_error(&self, e: mlua::Error) -> EvalError {
+        if is_interrupt(&e) {
+            return EvalError::Interrupted;
+        }
+        EvalError::Runtime {
+            message: error_message(&e),
+            crisp: None,
+        }
+    }
+
+    fn classify_error(&self, err: Value) -> EvalError {
+        if let Some(fields) = namespace::error_fields(&self.lua, &err) {
+            let get = |k: &str| fields.raw_get::<Option<String>>(k).ok().flatten();
+            return EvalError::Runtime {
+                message: get("message").unwrap_or_else(|| "error".into()),
+                crisp: Some(CallErrorFields {
+                    kind: get("kind").unwrap_or_else(|| "lua".into()),
+                    function: get("fn"),
+                    status: fields.raw_get::<Option<u16>>("status").ok().flatten(),
+                    reason: get("reason"),
+                }),
+            };
+        }
+        let message = match &err {
+            Value::String(s) => clean_traceback(&s.to_string_lossy()),
+            Value::Error(e) => error_message(e),
+            Value::Nil => "nil".to_string(),
+            other => other
+                .to_string()
+                .unwrap_or_else(|_| format!("(error object is a {} value)", other.type_name())),
+        };
+        if let Value::Error(e) = &err {
+            if is_interrupt(e) {
+                return EvalError::Interrupted;
+            }
+        }
+        if matches!(&err, Value::Error(e) if matches!(e.as_ref(), mlua::Error::MemoryError(_))) {
+            return EvalError::Runtime {
+                message: "not enough memory: the Lua state hit its memory limit (raise it with --memory-limit MB)".into(),
+                crisp: None,
+            };
+        }
+        EvalError::Runtime {
+            message,
+            crisp: None,
+        }
+    }
+
+    /// Set a global (used by `:use` and the REPL).
+    pub fn set_global(&self, name: &str, v: Value) -> mlua::Result<()> {
+        self.lua.globals().raw_set(name, v)
+    }
+
+    pub fn globals(&self) -> Table {
+        self.lua.globals()
+    }
+}
+
+/// Is this the error the interrupt hook raises (possibly wrapped by callbacks)?
+fn is_interrupt(e: &mlua::Error) -> bool {
+    match e {
+        mlua::Error::RuntimeError(m) => m == "interrupted",
+        mlua::Error::CallbackError { cause, .. } => is_interrupt(cause),
+        _ => false,
+    }
+}
+
+/// The message of an mlua error without the Rust-side wrapping.
+pub fn error_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(m) => clean_traceback(m),
+        mlua::Error::MemoryError(_) => {
+            "not enough memory: the Lua state hit its memory limit (raise it with --memory-limit MB)".into()
+        }
+        mlua::Error::CallbackError { cause, .. } => error_message(cause),
+        other => other.to_string(),
+    }
+}
+
+/// Keep a traceback only when it shows user functions, not just the REPL's own frames.
+fn clean_traceback(message: &str) -> String {
+    let Some((first, trace)) = message.split_once("\nstack traceback:") else {
+        return message.to_string();
+    };
+    let frames: Vec<&str> = trace
+        .lines()
+        .map(str::trim)
+        .filter(|f| {
+            !f.is_empty()
+                && !f.starts_with("[C]")
+                && !f.starts_with("trampoline:")
+                && !f.starts_with("crisp:")
+                && !f.starts_with("(...tail calls...)")
+        })
+        .collect();
+    if frames.iter().all(|f| f.ends_with("in main chunk")) {
+        return first.to_string();
+    }
+    let mut out = format!("{first}\nstack traceback:");
+    for f in frames {
+        out.push_str("\n\t");
+        out.push_str(f);
+    }
+    out
+}

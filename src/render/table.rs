@@ -1,0 +1,549 @@
+//! Results as tables: an array of records is a row per record, a record is a key/value table,
+//! a list result shows its metadata, its rows and a footer. Knows nothing about Crisp beyond
+//! which field names read as ids, names and timestamps.
+
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Row, Table as Grid};
+use mlua::{Table, Value};
+
+use super::plain;
+
+/// How to draw.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Terminal width to fit; `None` draws everything untruncated (pipes).
+    pub width: Option<usize>,
+    pub colour: bool,
+}
+
+/// Rows drawn before the rest is summarised (a person cannot read more; `:json` shows all).
+const MAX_ROWS_HUMAN: usize = 10_000;
+/// Nesting shown inside a record before `{N fields}` stands in.
+const MAX_RECORD_DEPTH: usize = 3;
+
+/// Render one returned value.
+pub fn render(v: &Value, style: Style) -> String {
+    match v {
+        Value::Table(t) => render_table(t, style),
+        other => plain::scalar(other),
+    }
+}
+
+fn render_table(t: &Table, style: Style) -> String {
+    let pairs = plain::sorted_pairs(t);
+    if pairs.is_empty() {
+        return "{}".into();
+    }
+    if let Some(records) = records(t) {
+        let mut out = records_table(&records, style);
+        out.push('\n');
+        out.push_str(&dim(&row_count(records.len()), style));
+        return out;
+    }
+    if let Some(items) = sequence(t) {
+        if items.iter().all(is_scalar) {
+            return scalar_list(&items, style);
+        }
+        return plain::literal(&Value::Table(t.clone()));
+    }
+    // A result with `data`: its other fields on one line, then the data, then a footer.
+    if let Ok(data @ Value::Table(_)) = t.raw_get::<Value>("data") {
+        return envelope(t, &data, style);
+    }
+    record_table(t, style)
+}
+
+/// A whole result such as `{data = {...}, page = 1, per_page = 25, has_more = true}`.
+fn envelope(t: &Table, data: &Value, style: Style) -> String {
+    let mut meta: Vec<(u8, String)> = Vec::new();
+    for (k, v) in plain::sorted_pairs(t) {
+        let Value::String(key) = &k else { continue };
+        let key = key.to_string_lossy();
+        // Paging first, in reading order.
+        let rank = match key.as_str() {
+            "data" => continue,
+            "page" => 0,
+            "per_page" => 1,
+            "has_more" => 2,
+            _ => 3,
+        };
+        meta.push((rank, format!("{key} = {}", cell_text(&key, &v))));
+    }
+    meta.sort_by_key(|(rank, _)| *rank);
+    let mut out = String::new();
+    if !meta.is_empty() {
+        let line: Vec<String> = meta.into_iter().map(|(_, m)| m).collect();
+        out.push_str(&dim(&fit(&line.join("  ·  "), style), style));
+        out.push('\n');
+    }
+    let Value::Table(data_table) = data else {
+        return out;
+    };
+    if let Some(records) = records(data_table) {
+        out.push_str(&records_table(&records, style));
+        out.push('\n');
+        let mut footer = row_count(records.len());
+        let page = t.raw_get::<Option<i64>>("page").ok().flatten();
+        let has_more = t.raw_get::<Option<bool>>("has_more").ok().flatten();
+        if let (Some(page), Some(more)) = (page, has_more) {
+            footer.push_str(&format!(" · page {page} · has_more {more}"));
+            if more {
+                footer.push_str(&format!(" (next: page = {})", page + 1));
+            }
+        }
+        out.push_str(&dim(&fit(&footer, style), style));
+    } else if sequence(data_table).is_some_and(|s| s.is_empty()) {
+        out.push_str(&dim("(no rows)", style));
+    } else {
+        out.push_str(&render_table(data_table, style));
+    }
+    out
+}
+
+fn row_count(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
+/// Cut an informational line to the width.
+fn fit(s: &str, style: Style) -> String {
+    match style.width {
+        Some(w) if s.chars().count() > w => {
+            s.chars().take(w.saturating_sub(1)).collect::<String>() + "…"
+        }
+        _ => s.to_string(),
+    }
+}
+
+fn dim(s: &str, style: Style) -> String {
+    if style.colour {
+        format!("\x1b[2m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Table(_))
+}
+
+/// The items of a proper sequence (keys exactly 1..n), else `None`.
+fn sequence(t: &Table) -> Option<Vec<Value>> {
+    let len = t.raw_len();
+    let mut count = 0;
+    for pair in t.clone().pairs::<Value, Value>() {
+        let (k, _) = pair.ok()?;
+        match k {
+            Value::Integer(i) if i >= 1 && (i as usize) <= len => count += 1,
+            _ => return None,
+        }
+    }
+    (count == len).then(|| (1..=len).filter_map(|i| t.raw_get(i).ok()).collect())
+}
+
+/// A non-empty sequence whose items are all records (tables with string keys).
+fn records(t: &Table) -> Option<Vec<Table>> {
+    let items = sequence(t)?;
+    if items.is_empty() {
+        return None;
+    }
+    items
+        .into_iter()
+        .map(|v| match v {
+            Value::Table(r) if is_record(&r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_record(t: &Table) -> bool {
+    let mut any = false;
+    for pair in t.clone().pairs::<Value, Value>() {
+        let Ok((k, _)) = pair else { return false };
+        if !matches!(k, Value::String(_)) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+fn scalar_list(items: &[Value], style: Style) -> String {
+    let inline: Vec<String> = items.iter().map(plain::scalar).collect();
+    let one_line = format!("{{{}}}", inline.join(", "));
+    if style.width.is_none_or(|w| one_line.chars().count() <= w) {
+        return one_line;
+    }
+    inline
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("[{}] {s}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Text for one cell: scalars bare, timestamps readable, nested values compact.
+pub fn cell_text(key: &str, v: &Value) -> String {
+    match v {
+        Value::Nil => String::new(),
+        Value::String(s) => s.to_string_lossy().replace(['\n', '\r', '\t'], " "),
+        Value::Integer(i) if is_timestamp_field(key) && *i > 1_000_000_000_000 => timestamp(*i),
+        Value::Table(t) => compact(t),
+        other => plain::scalar(other),
+    }
+}
+
+fn is_timestamp_field(key: &str) -> bool {
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    leaf == "timestamp" || leaf.ends_with("_at") || leaf == "waiting_since" || leaf == "last"
+}
+
+/// Milliseconds since the epoch as UTC `YYYY-MM-DD HH:MM:SS`.
+fn timestamp(ms: i64) -> String {
+    let Ok(ms) = u64::try_from(ms) else {
+        return ms.to_string();
+    };
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+    humantime::format_rfc3339_seconds(when)
+        .to_string()
+        .replacen('T', " ", 1)
+        .trim_end_matches('Z')
+        .to_string()
+}
+
+/// A nested value in one cell: a sequence of scalars joined, else a count.
+fn compact(t: &Table) -> String {
+    if let Some(items) = sequence(t) {
+        if items.is_empty() {
+            return "[]".into();
+        }
+        if items.iter().all(is_scalar) && items.len() <= 8 {
+            let parts: Vec<String> = items.iter().map(|v| cell_text("", v)).collect();
+            return parts.join(", ");
+        }
+        return format!("[{} items]", items.len());
+    }
+    let n = t.clone().pairs::<Value, Value>().count();
+    if n == 1 {
+        "{1 field}".into()
+    } else {
+        format!("{{{n} fields}}")
+    }
+}
+
+/// A nested record's field worth showing in a column of its own (`meta.nickname`).
+const FLATTEN_PREFERENCE: &[&str] = &["nickname", "name", "email", "excerpt", "text", "user_id"];
+
+/// One column of a records table: a field, or a field of a nested record.
+#[derive(Debug, Clone, PartialEq)]
+struct Column {
+    key: String,
+    sub: Option<String>,
+}
+
+impl Column {
+    fn header(&self) -> String {
+        match &self.sub {
+            Some(sub) => format!("{}.{sub}", self.key),
+            None => self.key.clone(),
+        }
+    }
+
+    fn value(&self, row: &Table) -> Value {
+        let v: Value = row.raw_get(self.key.as_str()).unwrap_or(Value::Nil);
+        match (&self.sub, v) {
+            (Some(sub), Value::Table(t)) => t.raw_get(sub.as_str()).unwrap_or(Value::Nil),
+            (Some(_), _) => Value::Nil,
+            (None, v) => v,
+        }
+    }
+}
+
+fn columns(rows: &[Table]) -> Vec<Column> {
+    // Field names in order of first appearance, then by priority.
+    let mut keys: Vec<String> = Vec::new();
+    for row in rows.iter().take(500) {
+        for (k, _) in plain::sorted_pairs(row) {
+            if let Value::String(s) = k {
+                let s = s.to_string_lossy();
+                if !keys.contains(&s) {
+                    keys.push(s);
+                }
+            }
+        }
+    }
+    let mut columns: Vec<Column> = keys
+        .into_iter()
+        .map(|key| {
+            let nested: Vec<Table> = rows
+                .iter()
+                .take(500)
+                .filter_map(|r| match r.raw_get::<Value>(key.as_str()) {
+                    Ok(Value::Table(t)) if is_record(&t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            let sub = (!nested.is_empty())
+                .then(|| {
+                    FLATTEN_PREFERENCE.iter().find(|f| {
+                        nested
+                            .iter()
+                            .any(|t| matches!(t.raw_get::<Value>(**f), Ok(Value::String(_))))
+                    })
+                })
+                .flatten()
+                .map(|s| s.to_string());
+            Column { key, sub }
+        })
+        .collect();
+    // Ids, then names (a flattened `meta.nickname` counts as a name), then the rest.
+    columns.sort_by_key(|c| match c.sub.as_deref() {
+        Some("nickname" | "name" | "email") => plain::field_priority(c.sub.as_deref().unwrap_or("")),
+        _ => plain::field_priority(&c.key),
+    });
+    columns
+}
+
+/// The records of an array as rows. Columns the same in every row are said once above.
+fn records_table(rows: &[Table], style: Style) -> String {
+    let all = columns(rows);
+    let mut constant: Vec<String> = Vec::new();
+    let mut varying: Vec<Column> = Vec::new();
+    for col in all {
+        let first = cell_text(&col.header(), &col.value(&rows[0]));
+        let same = rows.len() > 1
+            && rows
+                .iter()
+                .all(|r| cell_text(&col.header(), &col.value(r)) == first);
+        if same && !first.is_empty() && style.width.is_some() {
+            constant.push(format!("{} = {first}", col.header()));
+        } else if !(same && first.is_empty() && rows.len() > 1) {
+            varying.push(col);
+        }
+    }
+    let shown_rows = if style.width.is_some() {
+        &rows[..rows.len().min(MAX_ROWS_HUMAN)]
+    } else {
+        rows
+    };
+    let cells: Vec<Vec<String>> = shown_rows
+        .iter()
+        .map(|r| varying.iter().map(|c| cell_text(&c.header(), &c.value(r))).collect())
+        .collect();
+    let (keep, hidden) = fit_columns(&varying, &cells, style.width);
+    let mut grid = new_grid(style);
+    grid.set_header(
+        keep.iter()
+            .map(|&i| header_cell(&varying[i].header(), style))
+            .collect::<Vec<_>>(),
+    );
+    for row in &cells {
+        let mut r = Row::from(keep.iter().map(|&i| row[i].clone()).collect::<Vec<_>>());
+        if style.width.is_some() {
+            r.max_height(1);
+        }
+        grid.add_row(r);
+    }
+    let mut out = String::new();
+    if !constant.is_empty() {
+        out.push_str(&dim(&fit(&format!("every row: {}", constant.join("  ·  ")), style), style));
+        out.push('\n');
+    }
+    out.push_str(&grid.to_string());
+    if hidden > 0 {
+        out.push('\n');
+        let note = format!("+{hidden} more columns (:json shows all)");
+        out.push_str(&dim(&fit(&note, style), style));
+    }
+    if shown_rows.len() < rows.len() {
+        out.push('\n');
+        out.push_str(&dim(&format!("… {} more rows", rows.len() - shown_rows.len()), style));
+    }
+    out
+}
+
+/// Which columns fit: in priority order while each keeps a readable minimum width.
+fn fit_columns(cols: &[Column], cells: &[Vec<String>], width: Option<usize>) -> (Vec<usize>, usize) {
+    let Some(width) = width else {
+        return ((0..cols.len()).collect(), 0);
+    };
+    let mut used = 1; // the left border
+    let mut keep = Vec::new();
+    for (i, col) in cols.iter().enumerate() {
+        let natural = cells
+            .iter()
+            .take(200)
+            .map(|r| r[i].chars().count())
+            .chain(std::iter::once(col.header().chars().count()))
+            .max()
+            .unwrap_or(1);
+        let minimum = natural.clamp(3, 12) + 3; // content plus padding and border
+        if used + minimum > width && !keep.is_empty() {
+            continue;
+        }
+        used += minimum;
+        keep.push(i);
+    }
+    let hidden = cols.len() - keep.len();
+    (keep, hidden)
+}
+
+fn new_grid(style: Style) -> Grid {
+    let mut grid = Grid::new();
+    match style.width {
+        Some(w) => {
+            grid.load_preset(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(w.min(u16::MAX as usize) as u16)
+                .set_truncation_indicator("…");
+        }
+        None => {
+            grid.load_preset(presets::ASCII_MARKDOWN)
+                .set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    if style.colour {
+        grid.enforce_styling();
+    } else {
+        grid.force_no_tty();
+    }
+    grid
+}
+
+fn header_cell(text: &str, style: Style) -> Cell {
+    let cell = Cell::new(text);
+    if style.colour {
+        cell.add_attribute(Attribute::Bold).fg(Color::Cyan)
+    } else {
+        cell
+    }
+}
+
+/// A record as two columns; nested records indented beneath their key.
+fn record_table(t: &Table, style: Style) -> String {
+    let mut grid = new_grid(style);
+    let mut rows = Vec::new();
+    let mut seen = Vec::new();
+    record_rows(t, 0, &mut rows, &mut seen);
+    for (key, value) in rows {
+        let mut r = Row::from(vec![header_cell(&key, style), Cell::new(value)]);
+        if style.width.is_some() {
+            r.max_height(1);
+        }
+        grid.add_row(r);
+    }
+    grid.to_string()
+}
+
+fn record_rows(
+    t: &Table,
+    depth: usize,
+    rows: &mut Vec<(String, String)>,
+    seen: &mut Vec<*const std::ffi::c_void>,
+) {
+    seen.push(t.to_pointer());
+    let indent = "  ".repeat(depth);
+    for (k, v) in plain::sorted_pairs(t) {
+        let key = match &k {
+            Value::String(s) => s.to_string_lossy(),
+            other => format!("[{}]", plain::scalar(other)),
+        };
+        match &v {
+            Value::Table(child) if seen.contains(&child.to_pointer()) => {
+                rows.push((format!("{indent}{key}"), "<cycle>".into()));
+            }
+            Value::Table(child) if is_record(child) && depth + 1 < MAX_RECORD_DEPTH => {
+                rows.push((format!("{indent}{key}"), String::new()));
+                record_rows(child, depth + 1, rows, seen);
+            }
+            other => rows.push((format!("{indent}{key}"), cell_text(&key, other))),
+        }
+    }
+    seen.pop();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lua::convert;
+    use mlua::Lua;
+    use serde_json::json;
+
+    fn lua_value(lua: &Lua, j: serde_json::Value) -> Value {
+        convert::install(lua).unwrap();
+        convert::to_lua(lua, &j).unwrap()
+    }
+
+    const PLAIN: Style = Style {
+        width: None,
+        colour: false,
+    };
+
+    #[test]
+    fn lists_show_metadata_rows_and_footer() {
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!({"data": [
+                {"session_id": "session_a", "state": "resolved", "meta": {"nickname": "Ana", "email": "a@x"}, "created_at": 1_793_534_400_000i64},
+                {"session_id": "session_b", "state": "pending", "meta": {"nickname": "Bo"}, "created_at": 1_793_534_460_000i64},
+            ], "page": 1, "per_page": 2, "has_more": true}),
+        );
+        let out = render(&v, PLAIN);
+        assert!(out.starts_with("page = 1  ·  per_page = 2  ·  has_more = true\n"), "{out}");
+        assert!(out.contains("| session_id | state    | meta.nickname | created_at          |"), "{out}");
+        assert!(out.contains("| session_a  | resolved | Ana           | 2026-11-01 12:00:00 |"), "{out}");
+        assert!(out.ends_with("2 rows · page 1 · has_more true (next: page = 2)"), "{out}");
+    }
+
+    #[test]
+    fn narrow_widths_drop_columns_and_truncate() {
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!([{"session_id": "session_0123456789abcdef", "last_message": "a very long message that cannot fit", "x": 1, "y": 2, "z": 3, "w": 4}, {"session_id": "s2", "last_message": "short", "x": 5, "y": 6, "z": 7, "w": 8}]),
+        );
+        let out = render(&v, Style { width: Some(40), colour: false });
+        for line in out.lines() {
+            assert!(line.chars().count() <= 40, "too wide: {line}");
+        }
+        assert!(out.contains('…'), "{out}");
+        assert!(out.contains("more columns (:json shows all)"), "{out}");
+    }
+
+    #[test]
+    fn records_and_cycles() {
+        let lua = Lua::new();
+        let v: Value = lua
+            .load("local t = {name = 'n', person = {nickname = 'p', geo = {city = 'c'}}} t.self = t return t")
+            .eval()
+            .unwrap();
+        let out = render(&v, PLAIN);
+        assert!(out.contains("| name       | n       |"), "{out}");
+        assert!(out.contains("|   nickname | p       |"), "{out}");
+        assert!(out.contains("|     city   | c       |"), "{out}");
+        assert!(out.contains("<cycle>"), "{out}");
+    }
+
+    #[test]
+    fn scalars_and_empty() {
+        let lua = Lua::new();
+        let v = lua_value(&lua, json!({"data": [], "page": 3, "per_page": 25, "has_more": false}));
+        let out = render(&v, PLAIN);
+        assert!(out.ends_with("(no rows)"), "{out}");
+        let v: Value = lua.load("return {1, 'a', true}").eval().unwrap();
+        assert_eq!(render(&v, PLAIN), "{1, \"a\", true}");
+        assert_eq!(render(&Value::Integer(3), PLAIN), "3");
+    }
+
+    #[test]
+    fn ten_thousand_rows_render() {
+        let lua = Lua::new();
+        let rows: Vec<_> = (0..10_000).map(|i| json!({"id": i, "name": format!("n{i}")})).collect();
+        let v = lua_value(&lua, json!(rows));
+        let out = render(&v, Style { width: Some(80), colour: false });
+        assert!(out.ends_with("10000 rows"), "{}", &out[out.len() - 40..]);
+    }
+}

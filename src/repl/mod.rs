@@ -1,0 +1,271 @@
+//! The interactive loop: prompt, multi-line chunks, history, colon commands, Ctrl-C.
+
+pub mod commands;
+pub mod complete;
+pub mod helper;
+pub mod interrupt;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::{Config, Editor};
+
+use crate::lua::session::{Completeness, Session, SourceKind};
+use crate::output::Output;
+use commands::Flow;
+use helper::ReplHelper;
+
+/// Most history entries kept.
+pub const HISTORY_LIMIT: usize = 10_000;
+
+/// Makes a fresh session for `:reset` (same accounts and connections).
+pub type SessionFactory<'a> = dyn Fn() -> anyhow::Result<Session> + 'a;
+
+/// The REPL's state, handed to colon commands.
+pub struct Repl<'a> {
+    pub session: Session,
+    pub output: Output,
+    /// The account `crisp` points at.
+    pub account: String,
+    lua_handle: Rc<RefCell<mlua::Lua>>,
+    factory: &'a SessionFactory<'a>,
+    config_path: Option<PathBuf>,
+}
+
+impl Repl<'_> {
+    pub fn error(&self, message: &str) {
+        if self.output.colour {
+            eprintln!("\x1b[31merror: {message}\x1b[0m");
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
+    pub fn account_names(&self) -> Vec<String> {
+        self.session
+            .runtime()
+            .account_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// Evaluate one input with Ctrl-C armed, and report it.
+    pub fn eval(&mut self, src: &str, name: &str, kind: SourceKind) {
+        interrupt::set_busy(true);
+        let result = self.session.eval(src, name, kind, &[]);
+        interrupt::set_busy(false);
+        self.output.report(&self.session, &result);
+    }
+
+    /// Point the global `crisp` at account `name`.
+    pub fn use_account(&mut self, name: &str) -> Result<(), String> {
+        let names = self.account_names();
+        if !names.iter().any(|n| n == name) {
+            return Err(format!(
+                "no account '{name}'; accounts: {}",
+                names.join(", ")
+            ));
+        }
+        let lua = self.session.lua();
+        let table: mlua::Value = lua
+            .load(format!("return rawget(app.integrations.crisp, {name:?})"))
+            .eval()
+            .map_err(|e| e.to_string())?;
+        self.session
+            .set_global("crisp", table)
+            .map_err(|e| e.to_string())?;
+        self.account = name.to_string();
+        Ok(())
+    }
+
+    pub fn reset(&mut self) -> Result<(), String> {
+        let session = (self.factory)().map_err(|e| e.to_string())?;
+        self.session = session;
+        *self.lua_handle.borrow_mut() = self.session.lua().clone();
+        interrupt::set_flags(self.interrupt_flags());
+        let account = self.account.clone();
+        self.use_account(&account)
+    }
+
+    fn interrupt_flags(&self) -> Vec<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        let mut flags = vec![self.session.interrupt_flag()];
+        if let Some(cancel) = &self.session.runtime().cancel {
+            flags.push(cancel.clone());
+        }
+        flags
+    }
+
+    pub fn accounts_report(&self) -> String {
+        let runtime = self.session.runtime();
+        let mut out = String::new();
+        for a in &runtime.accounts {
+            let source = runtime
+                .credential_source(&a.name)
+                .map_or("not used yet", |s| s.as_str());
+            let marker = if a.name == self.account { "*" } else { " " };
+            out.push_str(&format!(
+                "{marker} {:<12} website {:<38} tier {:<8} secret: {source}\n",
+                a.name,
+                a.website_id.as_deref().unwrap_or("(unset)"),
+                a.tier.as_str(),
+            ));
+        }
+        out
+    }
+
+    pub fn login(&mut self, name: &str) -> Result<String, String> {
+        let _ = (name, &self.config_path);
+        Err("login is not available yet".into())
+    }
+}
+
+/// Options of the interactive loop.
+pub struct ReplOptions {
+    pub history: Option<PathBuf>,
+    pub banner: String,
+    pub config_path: Option<PathBuf>,
+}
+
+/// The default history file: `<data dir>/crisp-repl/history`.
+pub fn default_history_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("crisp-repl").join("history"))
+}
+
+/// `~/x` -> `$HOME/x`.
+pub fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), dirs::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    match editor.load_history(path) {
+        Ok(()) => Ok(()),
+        Err(ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("cannot read history {}: {e}", path.display())),
+    }
+}
+
+/// Run the REPL until `:quit` or Ctrl-D.
+pub fn run(
+    session: Session,
+    output: Output,
+    options: ReplOptions,
+    factory: &SessionFactory<'_>,
+) -> anyhow::Result<u8> {
+    let config = Config::builder()
+        .max_history_size(HISTORY_LIMIT)?
+        .history_ignore_dups(true)?
+        .history_ignore_space(true)
+        .auto_add_history(false)
+        .completion_type(rustyline::CompletionType::List)
+        .build();
+    let lua_handle = Rc::new(RefCell::new(session.lua().clone()));
+    let accounts: Vec<String> = session
+        .runtime()
+        .account_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let helper = ReplHelper::new(
+        lua_handle.clone(),
+        commands::names(),
+        crate::docs::names(),
+        accounts,
+        output.colour,
+    );
+    let mut editor: Editor<ReplHelper, FileHistory> = Editor::with_config(config)?;
+    editor.set_helper(Some(helper));
+
+    let history = options.history.clone().or_else(default_history_path);
+    let mut history_ok = true;
+    if let Some(path) = &history {
+        if let Err(e) = open_history(&mut editor, path) {
+            eprintln!("warning: {e}; this session's lines will not be saved there");
+            history_ok = false;
+        }
+    }
+
+    let mut repl = Repl {
+        session,
+        output,
+        account: crate::accounts::DEFAULT_ACCOUNT.to_string(),
+        lua_handle,
+        factory,
+        config_path: options.config_path.clone(),
+    };
+    if let Err(e) = interrupt::install(repl.interrupt_flags()) {
+        eprintln!("warning: Ctrl-C cannot interrupt evaluations: {e}");
+    }
+    println!("{}", options.banner);
+
+    let mut chunk = String::new();
+    loop {
+        let primary = format!("crisp:{}> ", repl.account);
+        let prompt = if chunk.is_empty() {
+            primary
+        } else {
+            // The continuation prompt lines up with the primary one.
+            format!("{:>width$}", "... ", width = primary.len())
+        };
+        let line = match editor.readline(&prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                // Ctrl-C at the prompt drops the line (and any unfinished chunk).
+                chunk.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) if chunk.is_empty() => break,
+            Err(ReadlineError::Eof) => {
+                chunk.clear();
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: cannot read input: {e}");
+                return Ok(1);
+            }
+        };
+        if chunk.is_empty() && line.trim().is_empty() {
+            continue;
+        }
+        if chunk.is_empty() && line.trim_start().starts_with(':') {
+            // The command line goes to history; what `:login` prompts for never does.
+            remember(&mut editor, &line, history.as_deref().filter(|_| history_ok));
+            if commands::dispatch(&mut repl, &line) == Flow::Quit {
+                break;
+            }
+            continue;
+        }
+        chunk.push_str(&line);
+        chunk.push('\n');
+        if repl.session.completeness(&chunk) == Completeness::Incomplete {
+            continue;
+        }
+        let src = std::mem::take(&mut chunk);
+        remember(&mut editor, src.trim_end(), history.as_deref().filter(|_| history_ok));
+        repl.eval(&src, "=input", SourceKind::Interactive);
+    }
+    Ok(0)
+}
+
+/// Add an entry and append it to the history file at once, so a crash loses nothing and two
+/// sessions both keep their lines.
+fn remember(editor: &mut Editor<ReplHelper, FileHistory>, entry: &str, path: Option<&Path>) {
+    match editor.add_history_entry(entry) {
+        Ok(true) => {}
+        _ => return,
+    }
+    if let Some(path) = path {
+        if let Err(e) = editor.append_history(path) {
+            eprintln!("warning: cannot save history to {}: {e}", path.display());
+        }
+    }
+}
