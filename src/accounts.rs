@@ -120,7 +120,10 @@ pub fn resolve(config: &ConfigFile, env: &Env) -> Result<Vec<Account>, String> {
             let entry = config.accounts.get(&name).cloned().unwrap_or_default();
             let env_site = env.get(&format!("{prefix}WEBSITE_ID")).map(str::to_string);
             let env_tier = match env.get(&format!("{prefix}TIER")) {
-                Some(t) => Some(t.parse::<Tier>().map_err(|e| format!("{prefix}TIER: {e}"))?),
+                Some(t) => Some(
+                    t.parse::<Tier>()
+                        .map_err(|e| format!("{prefix}TIER: {e}"))?,
+                ),
                 None => None,
             };
             let origin = if env_site.is_some() {

@@ -41,7 +41,10 @@ fn run_demo_server(port: u16, size: usize) -> anyhow::Result<u8> {
     println!("CRISP_IDENTIFIER={}", token.identifier);
     println!("CRISP_KEY={}", token.key);
     println!("CRISP_TIER=user");
-    eprintln!("demo Crisp API listening on {} (Ctrl-C to stop)", server.url());
+    eprintln!(
+        "demo Crisp API listening on {} (Ctrl-C to stop)",
+        server.url()
+    );
     server.wait();
     Ok(0)
 }
@@ -55,7 +58,9 @@ struct Runtime {
 
 fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
     if cli.read_only && cli.dry_run {
-        return Err(UsageError("--read-only and --dry-run do not go together: choose one".into()).into());
+        return Err(
+            UsageError("--read-only and --dry-run do not go together: choose one".into()).into(),
+        );
     }
     let env = Env::from_process();
     let (accounts, demo) = if cli.demo {
@@ -64,6 +69,8 @@ fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
         (demo::accounts(&server.url()), Some(server))
     } else {
         let path = cli.config.clone().or_else(config::default_path);
+        // Lookups find the --insecure-storage file next to the config in use.
+        crate::credentials::set_config_path(cli.config.clone());
         let file = match &path {
             Some(p) => ConfigFile::load(p).map_err(|e| UsageError(e.to_string()))?,
             None => ConfigFile::default(),
@@ -74,7 +81,9 @@ fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
         if s.is_finite() && s > 0.0 {
             Ok(Duration::from_secs_f64(s))
         } else {
-            Err(UsageError(format!("{what} must be a positive number of seconds")))
+            Err(UsageError(format!(
+                "{what} must be a positive number of seconds"
+            )))
         }
     };
     let options = ClientOptions {

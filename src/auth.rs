@@ -283,16 +283,18 @@ pub fn login(
         max_retries: 1,
         ..ClientOptions::default()
     };
-    let identity = identity_call(account, &website_id, tier, &credentials, &options)
-        .map_err(|source| match source {
-            CrispError::Api { .. } | CrispError::Malformed { .. } => AuthError::Rejected {
-                account: account.to_string(),
-                source,
-            },
-            source => AuthError::Unverified {
-                account: account.to_string(),
-                source,
-            },
+    let identity =
+        identity_call(account, &website_id, tier, &credentials, &options).map_err(|source| {
+            match source {
+                CrispError::Api { .. } | CrispError::Malformed { .. } => AuthError::Rejected {
+                    account: account.to_string(),
+                    source,
+                },
+                source => AuthError::Unverified {
+                    account: account.to_string(),
+                    source,
+                },
+            }
         })?;
     let who = describe_identity(&identity, tier);
 
@@ -321,14 +323,19 @@ pub fn login(
 
     let place = match stored_in {
         CredentialSource::File => format!("in {} (plain text, mode 0600)", file_path.display()),
-        _ => format!("in the OS keyring (service '{}', user '{account}')", keyring::SERVICE),
+        _ => format!(
+            "in the OS keyring (service '{}', user '{account}')",
+            keyring::SERVICE
+        ),
     };
     let mut message = format!(
         "Logged in account '{account}' as {who} (tier {tier}, website {website_id}).\nToken saved {place}; website id and tier saved in {}.",
         config_path.display()
     );
     let prefix = accounts::env_prefix(account);
-    if env.get(&format!("{prefix}IDENTIFIER")).is_some() || env.get(&format!("{prefix}KEY")).is_some() {
+    if env.get(&format!("{prefix}IDENTIFIER")).is_some()
+        || env.get(&format!("{prefix}KEY")).is_some()
+    {
         message.push_str(&format!(
             "\nNote: {prefix}IDENTIFIER / {prefix}KEY are set in the environment and take precedence over the saved token."
         ));
@@ -445,7 +452,8 @@ pub trait Prompts {
 }
 
 /// The terminal: prompts on stderr, answers from stdin, the key through /dev/tty with echo off.
-struct TerminalPrompts;
+/// Pass it to [`login`] for a login with options (e.g. `insecure_storage`) from the REPL.
+pub struct TerminalPrompts;
 
 impl Prompts for TerminalPrompts {
     fn line(&mut self, prompt: &str) -> Result<Option<String>, AuthError> {
@@ -526,8 +534,9 @@ pub fn identity_call(
     credentials: &Credentials,
     options: &ClientOptions,
 ) -> Result<Value, CrispError> {
-    let spec = registry::function("get_current_user")
-        .ok_or_else(|| CrispError::Invalid("get_current_user is missing from the registry".into()))?;
+    let spec = registry::function("get_current_user").ok_or_else(|| {
+        CrispError::Invalid("get_current_user is missing from the registry".into())
+    })?;
     let params = registry::validate(spec, &[]).map_err(CrispError::Invalid)?;
     let client = Client::new(options.clone(), credentials, tier);
     let target = Target {
@@ -597,14 +606,18 @@ pub fn logout(
             file_path.display()
         ));
     }
+    let mut notes = Vec::new();
     if let Err(source) = keyring_result {
-        // The keyring may still hold a token: say so, whatever else was done.
-        return Err(AuthError::Keyring {
-            account: account.to_string(),
-            action: "cannot delete the token from the OS keyring",
-            advice: credentials::keyring_advice(&source, account),
-            source,
-        });
+        let advice = "The keyring may still hold a token for this account: make it reachable (start or unlock the Secret Service, or use the session where you logged in) and log out again".to_string();
+        if done.is_empty() {
+            return Err(AuthError::Keyring {
+                account: account.to_string(),
+                action: "cannot delete the token from the OS keyring",
+                source,
+                advice,
+            });
+        }
+        notes.push(format!("Note: {source}. {advice}."));
     }
     if forget {
         let mut config = ConfigFile::load(&config_path)?;
@@ -626,10 +639,16 @@ pub fn logout(
         t + "."
     };
     let prefix = accounts::env_prefix(account);
-    if env.get(&format!("{prefix}IDENTIFIER")).is_some() || env.get(&format!("{prefix}KEY")).is_some() {
-        text.push_str(&format!(
-            "\nNote: {prefix}IDENTIFIER / {prefix}KEY are still set in the environment; unset them too."
+    if env.get(&format!("{prefix}IDENTIFIER")).is_some()
+        || env.get(&format!("{prefix}KEY")).is_some()
+    {
+        notes.push(format!(
+            "Note: {prefix}IDENTIFIER / {prefix}KEY are still set in the environment; unset them too."
         ));
+    }
+    for note in notes {
+        text.push('\n');
+        text.push_str(&note);
     }
     Ok(text)
 }
@@ -646,6 +665,8 @@ pub struct AccountStatus {
     /// The first 4 characters of the identifier, then `****`.
     pub identifier: Option<String>,
     pub source: Option<CredentialSource>,
+    /// Why the keyring could not be asked, if it could not.
+    pub keyring_error: Option<KeyringError>,
     /// Problems met while looking, worded for the user.
     pub notes: Vec<String>,
     /// With `--check`: who Crisp says this is, or why the call failed.
@@ -677,7 +698,7 @@ pub fn collect_status(
                 notes.push(p.clone());
             }
             if let Some(e) = &finding.keyring_error {
-                notes.push(format!("{e}. {}", credentials::keyring_advice(e, &account.name)));
+                notes.push(e.to_string());
             }
             if let Some(e) = &finding.file_error {
                 notes.push(e.clone());
@@ -706,6 +727,7 @@ pub fn collect_status(
                 tier: account.tier,
                 identifier: finding.found.as_ref().map(|(c, _)| mask(&c.identifier)),
                 source: finding.found.as_ref().map(|(_, s)| *s),
+                keyring_error: finding.keyring_error.clone(),
                 notes,
                 check,
             }
@@ -716,10 +738,11 @@ pub fn collect_status(
 /// An aligned table, then one line per note.
 pub fn render_status(statuses: &[AccountStatus]) -> String {
     let with_check = statuses.iter().any(|s| s.check.is_some());
-    let mut rows: Vec<Vec<String>> = vec![["ACCOUNT", "WEBSITE ID", "TIER", "IDENTIFIER", "SECRET"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()];
+    let mut rows: Vec<Vec<String>> =
+        vec![["ACCOUNT", "WEBSITE ID", "TIER", "IDENTIFIER", "SECRET"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()];
     if with_check {
         rows[0].push("CHECK".into());
     }
@@ -730,7 +753,13 @@ pub fn render_status(statuses: &[AccountStatus]) -> String {
             s.website_id.clone().unwrap_or_else(|| "-".into()),
             s.tier.to_string(),
             s.identifier.clone().unwrap_or_else(|| "-".into()),
-            s.source.map_or("missing", |src| src.as_str()).to_string(),
+            match (s.source, &s.keyring_error) {
+                (Some(src), _) => src.as_str(),
+                // The keyring could not be asked: the token may be there.
+                (None, Some(_)) => "unknown",
+                (None, None) => "missing",
+            }
+            .to_string(),
         ];
         if with_check {
             row.push(
@@ -767,13 +796,24 @@ pub fn render_status(statuses: &[AccountStatus]) -> String {
         out.push_str(&note);
         out.push('\n');
     }
+    // The same advice for every account: give it once.
+    if let Some(s) = statuses.iter().find(|s| s.keyring_error.is_some()) {
+        if let Some(e) = &s.keyring_error {
+            out.push_str(&format!(
+                "keyring: {}\n",
+                credentials::keyring_advice(e, &s.name)
+            ));
+        }
+    }
     out.trim_end().to_string()
 }
 
 /// The exit status of `auth status --check`: 3 when Crisp refused a token, 1 when a check could
 /// not be made, else 0.
 pub fn status_exit(statuses: &[AccountStatus]) -> u8 {
-    let errors = statuses.iter().filter_map(|s| s.check.as_ref()?.as_ref().err());
+    let errors = statuses
+        .iter()
+        .filter_map(|s| s.check.as_ref()?.as_ref().err());
     errors.fold(0, |worst, e| {
         worst.max(match e {
             CrispError::Api { .. } | CrispError::Malformed { .. } => 3,
@@ -836,18 +876,30 @@ mod tests {
         let mut p = Script(vec!["bad id!", "w-2"]);
         assert_eq!(ask_website_id(&mut p, None).unwrap(), "w-2");
         let mut p = Script(vec![]);
-        assert!(matches!(ask_tier(&mut p, Tier::Plugin), Err(AuthError::Cancelled)));
+        assert!(matches!(
+            ask_tier(&mut p, Tier::Plugin),
+            Err(AuthError::Cancelled)
+        ));
     }
 
     #[test]
     fn identities_read_well() {
         let user = json!({"data": {"nickname": "Ada L", "email": "ada@example.com"}});
-        assert_eq!(describe_identity(&user, Tier::User), "Ada L <ada@example.com>");
+        assert_eq!(
+            describe_identity(&user, Tier::User),
+            "Ada L <ada@example.com>"
+        );
         let site = json!({"data": {"name": "Acme", "domain": "acme.test"}});
-        assert_eq!(describe_identity(&site, Tier::Website), "website 'Acme' (acme.test)");
+        assert_eq!(
+            describe_identity(&site, Tier::Website),
+            "website 'Acme' (acme.test)"
+        );
         let plugin = json!({"data": {"plugin_id": "p-1"}});
         assert_eq!(describe_identity(&plugin, Tier::Plugin), "plugin p-1");
-        assert_eq!(describe_identity(&json!({}), Tier::Plugin), "a plugin token");
+        assert_eq!(
+            describe_identity(&json!({}), Tier::Plugin),
+            "a plugin token"
+        );
     }
 
     #[test]
@@ -859,6 +911,7 @@ mod tests {
                 tier: Tier::Plugin,
                 identifier: None,
                 source: None,
+                keyring_error: None,
                 notes: vec![],
                 check: None,
             },
@@ -868,6 +921,7 @@ mod tests {
                 tier: Tier::User,
                 identifier: Some(mask("abcdefgh")),
                 source: Some(CredentialSource::Keyring),
+                keyring_error: None,
                 notes: vec!["a note".into()],
                 check: Some(Ok("Ada".into())),
             },
@@ -876,8 +930,16 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("ACCOUNT  WEBSITE ID  TIER"), "{text}");
         assert!(lines[1].contains("missing"), "{text}");
-        assert!(lines[2].contains("abcd****") && lines[2].contains("keyring") && lines[2].ends_with("ok"), "{text}");
-        assert!(text.contains("support: connected as Ada") && text.contains("support: a note"), "{text}");
+        assert!(
+            lines[2].contains("abcd****")
+                && lines[2].contains("keyring")
+                && lines[2].ends_with("ok"),
+            "{text}"
+        );
+        assert!(
+            text.contains("support: connected as Ada") && text.contains("support: a note"),
+            "{text}"
+        );
         assert!(!text.contains("efgh"));
         assert_eq!(status_exit(&statuses), 0);
     }

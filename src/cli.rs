@@ -16,13 +16,18 @@ Credentials: CRISP_WEBSITE_ID, CRISP_IDENTIFIER, CRISP_KEY, CRISP_TIER (CRISP_<A
 
 /// A Lua REPL for the Crisp (crisp.chat) REST API.
 #[derive(Debug, Parser)]
-#[command(name = "crisp-repl", version, about, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+#[command(name = "crisp-repl", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     /// Run Lua code (repeatable; runs in order in one state, stops at the first error).
-    #[arg(short = 'e', long = "execute", value_name = "CODE", allow_hyphen_values = true)]
+    #[arg(
+        short = 'e',
+        long = "execute",
+        value_name = "CODE",
+        allow_hyphen_values = true
+    )]
     pub execute: Vec<String>,
 
     /// A Lua script to run; the values it returns are printed.
@@ -62,7 +67,7 @@ pub struct Cli {
     pub no_pager: bool,
 
     /// Config file (default: the platform config dir, or CRISP_REPL_CONFIG).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
 
     /// Seconds a request may take in all.

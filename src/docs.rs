@@ -88,7 +88,11 @@ pub fn index() -> String {
 }
 
 /// `:doc [topic]` as text: styled for a terminal `width` wide, or the markdown itself (`None`).
-pub fn render_topic(topic: Option<&str>, width: Option<usize>, colour: bool) -> Result<String, String> {
+pub fn render_topic(
+    topic: Option<&str>,
+    width: Option<usize>,
+    colour: bool,
+) -> Result<String, String> {
     let markdown = match topic {
         None => index(),
         Some(t) => lookup(t)?.markdown,
@@ -169,7 +173,11 @@ mod tests {
     fn every_function_has_a_section() {
         let names = names();
         for f in FUNCTIONS {
-            assert!(names.iter().any(|n| n == f.name), "no section for {}", f.name);
+            assert!(
+                names.iter().any(|n| n == f.name),
+                "no section for {}",
+                f.name
+            );
         }
         for topic in ["accounts", "paging", "errors", "credentials", "demo"] {
             assert!(names.iter().any(|n| n == topic), "no topic {topic}");
@@ -222,7 +230,11 @@ mod tests {
                 })
                 .collect();
             if f.params.is_empty() {
-                assert!(rows.is_empty(), "{}: documents parameters it does not have", f.name);
+                assert!(
+                    rows.is_empty(),
+                    "{}: documents parameters it does not have",
+                    f.name
+                );
                 continue;
             }
             assert_eq!(
@@ -251,7 +263,10 @@ mod tests {
         let send = &j["functions"][2];
         assert_eq!(send["name"], "send_message");
         assert_eq!(send["writes"], true);
-        assert_eq!(send["parameters"][2]["enum"], json!(["text", "note", "file"]));
+        assert_eq!(
+            send["parameters"][2]["enum"],
+            json!(["text", "note", "file"])
+        );
         assert_eq!(send["parameters"][2]["default"], "text");
         let list = &j["functions"][0];
         assert_eq!(list["parameters"][1]["max"], 100);

@@ -58,9 +58,8 @@ impl Output {
 
     /// The terminal width for human mode, `None` (no truncation) otherwise.
     pub fn width(&self) -> Option<usize> {
-        (self.mode == Mode::Human).then(|| {
-            terminal_size::terminal_size().map_or(80, |(w, _)| (w.0 as usize).max(20))
-        })
+        (self.mode == Mode::Human)
+            .then(|| terminal_size::terminal_size().map_or(80, |(w, _)| (w.0 as usize).max(20)))
     }
 
     /// Print `text` (no trailing newline needed), through the pager when it is taller than

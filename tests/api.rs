@@ -30,13 +30,19 @@ fn requests_carry_auth_tier_and_headers() {
     assert_eq!(reqs.len(), 1, "{reqs:?}");
     let r = &reqs[0];
     assert_eq!(r.method, "GET");
-    assert_eq!(r.path, format!("/v1/website/{DEMO_WEBSITE_ID}/conversations/1"));
+    assert_eq!(
+        r.path,
+        format!("/v1/website/{DEMO_WEBSITE_ID}/conversations/1")
+    );
     assert_eq!(r.query_param("per_page").as_deref(), Some("26"));
     let token = crisp_repl::demo::demo_token(Tier::User);
     use base64::Engine;
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", token.identifier, token.key));
-    assert_eq!(r.header("Authorization"), Some(format!("Basic {basic}").as_str()));
+    assert_eq!(
+        r.header("Authorization"),
+        Some(format!("Basic {basic}").as_str())
+    );
     assert_eq!(r.header("X-Crisp-Tier"), Some("user"));
     assert_eq!(r.header("Accept"), Some("application/json"));
     assert_eq!(
@@ -75,8 +81,7 @@ fn file_messages_carry_name_url_and_mime() {
         "-e",
         "crisp.send_message{conversation_id = 'session_abc123', type = 'file', from = 'user', text = 'https://files.example.com/q3/Invoice%2042.pdf'}",
     ]));
-    let body: serde_json::Value =
-        serde_json::from_str(&h.requests_to("/message")[0].body).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&h.requests_to("/message")[0].body).unwrap();
     assert_eq!(body["from"], "user");
     assert_eq!(
         body["content"],
@@ -102,7 +107,15 @@ fn paging_bridge_slices_windows_exactly() {
         .iter()
         .map(|c| c["session_id"].as_str().unwrap())
         .collect();
-    for (page, per_page) in [(1, 100), (2, 100), (3, 7), (2, 60), (1, 1), (18, 10), (19, 10)] {
+    for (page, per_page) in [
+        (1, 100),
+        (2, 100),
+        (3, 7),
+        (2, 60),
+        (1, 1),
+        (18, 10),
+        (19, 10),
+    ] {
         h.server.clear_requests();
         let code = format!(
             "local r = crisp.list_conversations{{page = {page}, per_page = {per_page}}} \
@@ -118,7 +131,10 @@ fn paging_bridge_slices_windows_exactly() {
         assert_eq!(footer, format!("{page}\t{per_page}\t{has_more}"));
         for r in h.server.requests() {
             let n: u64 = r.query_param("per_page").unwrap().parse().unwrap();
-            assert!((20..=50).contains(&n), "REST per_page {n} out of Crisp's bounds");
+            assert!(
+                (20..=50).contains(&n),
+                "REST per_page {n} out of Crisp's bounds"
+            );
         }
     }
 }
@@ -127,11 +143,7 @@ fn paging_bridge_slices_windows_exactly() {
 fn long_conversations_follow_206_paging() {
     let h = Harness::new();
     let seed = seed::generate(seed::DEFAULT_CONVERSATIONS);
-    let (sid, messages) = seed
-        .messages
-        .iter()
-        .max_by_key(|(_, m)| m.len())
-        .unwrap();
+    let (sid, messages) = seed.messages.iter().max_by_key(|(_, m)| m.len()).unwrap();
     assert!(messages.len() > 40, "the seed needs a long thread");
     let code = format!(
         "local r = crisp.get_conversation{{conversation_id = '{sid}'}} \
@@ -150,16 +162,46 @@ fn long_conversations_follow_206_paging() {
 fn validation_errors_send_nothing() {
     let h = Harness::new();
     let cases = [
-        ("crisp.list_conversations{page = '2'}", "page must be an integer, got string"),
-        ("crisp.list_conversations{page = 0}", "page must be >= 1, got 0"),
-        ("crisp.list_contacts{per_page = 101}", "per_page must be 1..100, got 101"),
-        ("crisp.get_conversation{conversationId = 'x'}", "did you mean 'conversation_id'?"),
-        ("crisp.get_conversation{}", "missing required parameter 'conversation_id'"),
-        ("crisp.send_message{conversation_id = 's', text = ''}", "text must not be empty"),
-        ("crisp.send_message{conversation_id = 's', text = 'x', type = 'sms'}", "type must be one of"),
-        ("crisp.send_message{conversation_id = 's', text = 'x', from = 'bot'}", "from must be one of"),
-        ("crisp.send_message{conversation_id = 's', text = 'x.pdf', type = 'file'}", "must be the file's URL"),
-        ("crisp.get_contact('a@b.c')", "expected a table of named parameters"),
+        (
+            "crisp.list_conversations{page = '2'}",
+            "page must be an integer, got string",
+        ),
+        (
+            "crisp.list_conversations{page = 0}",
+            "page must be >= 1, got 0",
+        ),
+        (
+            "crisp.list_contacts{per_page = 101}",
+            "per_page must be 1..100, got 101",
+        ),
+        (
+            "crisp.get_conversation{conversationId = 'x'}",
+            "did you mean 'conversation_id'?",
+        ),
+        (
+            "crisp.get_conversation{}",
+            "missing required parameter 'conversation_id'",
+        ),
+        (
+            "crisp.send_message{conversation_id = 's', text = ''}",
+            "text must not be empty",
+        ),
+        (
+            "crisp.send_message{conversation_id = 's', text = 'x', type = 'sms'}",
+            "type must be one of",
+        ),
+        (
+            "crisp.send_message{conversation_id = 's', text = 'x', from = 'bot'}",
+            "from must be one of",
+        ),
+        (
+            "crisp.send_message{conversation_id = 's', text = 'x.pdf', type = 'file'}",
+            "must be the file's URL",
+        ),
+        (
+            "crisp.get_contact('a@b.c')",
+            "expected a table of named parameters",
+        ),
         ("crisp:list_conversations{}", "with a dot, not a colon"),
     ];
     for (code, expected) in cases {
@@ -167,7 +209,10 @@ fn validation_errors_send_nothing() {
         assert_eq!(status, 1, "{code}");
         assert!(stderr.contains(expected), "{code}: {stderr}");
     }
-    assert!(h.server.requests().is_empty(), "validation let a request through");
+    assert!(
+        h.server.requests().is_empty(),
+        "validation let a request through"
+    );
 }
 
 #[test]
@@ -186,7 +231,10 @@ fn unknown_account_lists_the_configured_ones() {
     let h = Harness::new();
     let (status, _, stderr) = run(h.cmd().args(["-e", "crisp.marketing.list_conversations{}"]));
     assert_eq!(status, 1);
-    assert!(stderr.contains("crisp has no function or account 'marketing'"), "{stderr}");
+    assert!(
+        stderr.contains("crisp has no function or account 'marketing'"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Accounts: default"), "{stderr}");
     let (_, _, stderr) = run(h.cmd().args(["-e", "crisp.default.sned_message{}"]));
     assert!(stderr.contains("did you mean 'send_message'?"), "{stderr}");
@@ -201,7 +249,10 @@ fn wrong_key_is_401_with_a_hint_and_status_3() {
         .args(["-e", "crisp.list_conversations{}"]));
     assert_eq!(status, 3);
     assert!(stderr.contains("HTTP 401 invalid_session"), "{stderr}");
-    assert!(stderr.contains("check the identifier, the key and the tier"), "{stderr}");
+    assert!(
+        stderr.contains("check the identifier, the key and the tier"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("wrong"), "the key leaked: {stderr}");
 }
 
@@ -214,7 +265,10 @@ fn plugin_on_a_foreign_website_is_not_subscribed() {
         .args(["-e", "crisp.list_conversations{}"]));
     assert_eq!(status, 1);
     assert!(stderr.contains("HTTP 404 not_subscribed"), "{stderr}");
-    assert!(stderr.contains("the plugin is not installed on website"), "{stderr}");
+    assert!(
+        stderr.contains("the plugin is not installed on website"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -233,9 +287,14 @@ fn campaigns_need_a_user_token() {
 #[test]
 fn rate_limits_are_retried_then_succeed() {
     let h = Harness::new();
-    h.server.push_fault(Fault::envelope("/conversations/", 429, "rate_limited").with_retry_after("0"));
-    h.server.push_fault(Fault::envelope("/conversations/", 420, "rate_limited"));
-    let out = stdout_of(h.cmd().args(["-e", "return #crisp.list_conversations{}.data"]));
+    h.server
+        .push_fault(Fault::envelope("/conversations/", 429, "rate_limited").with_retry_after("0"));
+    h.server
+        .push_fault(Fault::envelope("/conversations/", 420, "rate_limited"));
+    let out = stdout_of(
+        h.cmd()
+            .args(["-e", "return #crisp.list_conversations{}.data"]),
+    );
     assert_eq!(out, "25\n");
     assert_eq!(h.requests_to("/conversations/").len(), 3);
 }
@@ -244,7 +303,9 @@ fn rate_limits_are_retried_then_succeed() {
 fn server_errors_on_get_are_retried_at_most_three_times() {
     let h = Harness::new();
     for _ in 0..4 {
-        h.server.push_fault(Fault::envelope("/conversations/", 503, "server_error").with_retry_after("0"));
+        h.server.push_fault(
+            Fault::envelope("/conversations/", 503, "server_error").with_retry_after("0"),
+        );
     }
     let (status, _, stderr) = run(h.cmd().args(["-e", "crisp.list_conversations{}"]));
     assert_eq!(status, 1);
@@ -255,20 +316,25 @@ fn server_errors_on_get_are_retried_at_most_three_times() {
 #[test]
 fn a_500_on_send_is_not_retried() {
     let h = Harness::new();
-    h.server.push_fault(Fault::envelope("/message", 500, "server_error"));
+    h.server
+        .push_fault(Fault::envelope("/message", 500, "server_error"));
     let (status, _, stderr) = run(h.cmd().args([
         "-e",
         "crisp.send_message{conversation_id = 'session_abc123', text = 'once'}",
     ]));
     assert_eq!(status, 1);
-    assert!(stderr.contains("may or may not have been stored"), "{stderr}");
+    assert!(
+        stderr.contains("may or may not have been stored"),
+        "{stderr}"
+    );
     assert_eq!(h.requests_to("/message").len(), 1);
 }
 
 #[test]
 fn a_429_on_send_is_retried_because_nothing_was_posted() {
     let h = Harness::new();
-    h.server.push_fault(Fault::envelope("/message", 429, "rate_limited").with_retry_after("0"));
+    h.server
+        .push_fault(Fault::envelope("/message", 429, "rate_limited").with_retry_after("0"));
     let before = h.server.messages("session_abc123").len();
     stdout_of(h.cmd().args([
         "-e",
@@ -281,17 +347,45 @@ fn a_429_on_send_is_retried_because_nothing_was_posted() {
 #[test]
 fn malformed_bodies_are_quoted() {
     let h = Harness::new();
-    h.server.push_fault(Fault::raw("/conversations/", 200, "{\"error\": false, \"data\": [trunc"));
+    h.server.push_fault(Fault::raw(
+        "/conversations/",
+        200,
+        "{\"error\": false, \"data\": [trunc",
+    ));
     let (status, _, stderr) = run(h.cmd().args(["-e", "crisp.list_conversations{}"]));
     assert_eq!(status, 1);
-    assert!(stderr.contains("not the expected JSON envelope"), "{stderr}");
+    assert!(
+        stderr.contains("not the expected JSON envelope"),
+        "{stderr}"
+    );
     assert!(stderr.contains("[trunc"), "{stderr}");
-    h.server.push_fault(Fault::raw("/conversations/", 502, "<html><h1>Bad Gateway</h1></html>"));
-    h.server.push_fault(Fault::raw("/conversations/", 502, "<html><h1>Bad Gateway</h1></html>"));
-    h.server.push_fault(Fault::raw("/conversations/", 502, "<html><h1>Bad Gateway</h1></html>"));
-    h.server.push_fault(Fault::raw("/conversations/", 502, "<html><h1>Bad Gateway</h1></html>"));
-    let (_, _, stderr) = run(h.cmd().args(["--timeout", "20", "-e", "crisp.list_conversations{}"]));
-    assert!(stderr.contains("HTTP 502") && stderr.contains("<html><h1>Bad Gateway"), "{stderr}");
+    h.server.push_fault(Fault::raw(
+        "/conversations/",
+        502,
+        "<html><h1>Bad Gateway</h1></html>",
+    ));
+    h.server.push_fault(Fault::raw(
+        "/conversations/",
+        502,
+        "<html><h1>Bad Gateway</h1></html>",
+    ));
+    h.server.push_fault(Fault::raw(
+        "/conversations/",
+        502,
+        "<html><h1>Bad Gateway</h1></html>",
+    ));
+    h.server.push_fault(Fault::raw(
+        "/conversations/",
+        502,
+        "<html><h1>Bad Gateway</h1></html>",
+    ));
+    let (_, _, stderr) = run(h
+        .cmd()
+        .args(["--timeout", "20", "-e", "crisp.list_conversations{}"]));
+    assert!(
+        stderr.contains("HTTP 502") && stderr.contains("<html><h1>Bad Gateway"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -350,7 +444,11 @@ fn config_file_accounts() {
     );
     assert_eq!(out, "\"alex.morgan@northwind.cloud\"\n");
     std::fs::write(&config, "[accounts.eu]\nkey = \"oops\"\n").unwrap();
-    let (status, _, stderr) = run(h.bare().arg("--config").arg(&config).args(["-e", "return 1"]));
+    let (status, _, stderr) = run(h
+        .bare()
+        .arg("--config")
+        .arg(&config)
+        .args(["-e", "return 1"]));
     assert_eq!(status, 2);
     assert!(stderr.contains("unknown field `key`"), "{stderr}");
 }

@@ -87,7 +87,10 @@ fn text(v: &serde_json::Value) -> String {
                 .and_then(|u| u.as_str())
                 .unwrap_or("");
             if url.is_empty() {
-                o.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string()
+                o.get("text")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("")
+                    .to_string()
             } else {
                 format!("[{label}] {url}")
             }
@@ -169,7 +172,12 @@ fn get_contact_example() {
     let out = stdout_of(h.cmd().arg("-e").arg(GET_CONTACT));
     assert_eq!(out, "Name: Reference Example\nEmail: [email protected]\n");
     let req = &h.requests_to("/people/profile/")[0];
-    assert!(req.path.ends_with("/people/profile/%5Bemail%20protected%5D"), "{}", req.path);
+    assert!(
+        req.path
+            .ends_with("/people/profile/%5Bemail%20protected%5D"),
+        "{}",
+        req.path
+    );
 }
 
 #[test]
@@ -189,7 +197,10 @@ fn list_campaigns_example() {
         .collect();
     assert_eq!(lines(&out), expected);
     for state in ["draft", "ready", "sending", "paused", "done"] {
-        assert!(out.contains(&format!("status: {state}\n")), "no {state} campaign:\n{out}");
+        assert!(
+            out.contains(&format!("status: {state}\n")),
+            "no {state} campaign:\n{out}"
+        );
     }
 }
 

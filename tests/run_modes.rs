@@ -8,11 +8,16 @@ use common::{run, stdout_of, Harness};
 fn execute_runs_in_order_in_one_state() {
     let h = Harness::new();
     let out = stdout_of(h.cmd().args([
-        "-e", "1 + 1",
-        "-e", "local x = 20",
-        "-e", "local function twice(n) return 2 * n end",
-        "-e", "return twice(x), 'two'",
-        "-e", "return _",
+        "-e",
+        "1 + 1",
+        "-e",
+        "local x = 20",
+        "-e",
+        "local function twice(n) return 2 * n end",
+        "-e",
+        "return twice(x), 'two'",
+        "-e",
+        "return _",
     ]));
     assert_eq!(out, "2\n40\t\"two\"\n40\n");
 }
@@ -20,7 +25,14 @@ fn execute_runs_in_order_in_one_state() {
 #[test]
 fn execute_stops_at_the_first_error() {
     let h = Harness::new();
-    let (status, out, err) = run(h.cmd().args(["-e", "print('a')", "-e", "error('boom')", "-e", "print('c')"]));
+    let (status, out, err) = run(h.cmd().args([
+        "-e",
+        "print('a')",
+        "-e",
+        "error('boom')",
+        "-e",
+        "print('c')",
+    ]));
     assert_eq!(status, 1);
     assert_eq!(out, "a\n");
     assert!(err.contains("boom"), "{err}");
@@ -71,9 +83,10 @@ fn json_lines_one_per_evaluation() {
     assert_eq!(v["output"], "hi\n");
     assert_eq!(v["values"][0], serde_json::json!([1, 2]));
     assert_eq!(v["values"][1], "session_abc123");
-    let (status, out, _) = run(h.cmd().args(["--json"]).write_stdin(
-        "crisp.get_conversation{conversation_id = 'session_nope'}\nreturn {}\n",
-    ));
+    let (status, out, _) = run(h
+        .cmd()
+        .args(["--json"])
+        .write_stdin("crisp.get_conversation{conversation_id = 'session_nope'}\nreturn {}\n"));
     assert_eq!(status, 1);
     let lines: Vec<serde_json::Value> = out
         .lines()
@@ -113,7 +126,13 @@ fn demo_server_prints_its_variables() {
     let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
-        ["CRISP_API_URL", "CRISP_WEBSITE_ID", "CRISP_IDENTIFIER", "CRISP_KEY", "CRISP_TIER"]
+        [
+            "CRISP_API_URL",
+            "CRISP_WEBSITE_ID",
+            "CRISP_IDENTIFIER",
+            "CRISP_KEY",
+            "CRISP_TIER"
+        ]
     );
     // Another client pointed at it with those variables works.
     let mut cmd = common::bare_command(home.path());

@@ -217,7 +217,11 @@ mod tests {
     fn parse_errors_do_not_quote_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        std::fs::write(&path, "[accounts.a]\nidentifier = \"x\"\nkey = sekrit-unquoted\n").unwrap();
+        std::fs::write(
+            &path,
+            "[accounts.a]\nidentifier = \"x\"\nkey = sekrit-unquoted\n",
+        )
+        .unwrap();
         let err = get(&path, "a").unwrap_err().to_string();
         assert!(!err.contains("sekrit"), "{err}");
         assert!(err.contains("line 3"), "{err}");

@@ -316,15 +316,24 @@ mod tests {
             Ok(())
         })
         .unwrap_err();
-        assert!(matches!(err, KeyringError::Timeout { earlier: false, .. }), "{err}");
+        assert!(
+            matches!(err, KeyringError::Timeout { earlier: false, .. }),
+            "{err}"
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
         let err = run_limited(Duration::from_millis(100), || Ok(())).unwrap_err();
-        assert!(matches!(err, KeyringError::Timeout { earlier: true, .. }), "{err}");
+        assert!(
+            matches!(err, KeyringError::Timeout { earlier: true, .. }),
+            "{err}"
+        );
         release_tx.send(()).unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while ABANDONED.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert_eq!(run_limited(Duration::from_millis(500), || Ok(7)).unwrap(), 7);
+        assert_eq!(
+            run_limited(Duration::from_millis(500), || Ok(7)).unwrap(),
+            7
+        );
     }
 }

@@ -96,8 +96,9 @@ pub fn find(account: &Account, env: &Env) -> Finding {
             return finding;
         }
         (Some(_), None) | (None, Some(_)) => {
-            finding.partial_env =
-                Some(format!("set both {id_var} and {key_var} (only one of them is set)"));
+            finding.partial_env = Some(format!(
+                "set both {id_var} and {key_var} (only one of them is set)"
+            ));
             return finding;
         }
         (None, None) => {}
@@ -208,15 +209,23 @@ mod tests {
     fn environment_comes_first_and_needs_both_halves() {
         let env = Env::from_pairs([("CRISP_SALES_IDENTIFIER", "id"), ("CRISP_SALES_KEY", " k ")]);
         let (c, source) = lookup(&account("sales"), &env).unwrap();
-        assert_eq!((c.identifier.as_str(), c.key.expose(), source), ("id", "k", CredentialSource::Env));
+        assert_eq!(
+            (c.identifier.as_str(), c.key.expose(), source),
+            ("id", "k", CredentialSource::Env)
+        );
         let env = Env::from_pairs([("CRISP_IDENTIFIER", "id")]);
         let err = lookup(&account("default"), &env).unwrap_err().to_string();
-        assert!(err.contains("set both CRISP_IDENTIFIER and CRISP_KEY"), "{err}");
+        assert!(
+            err.contains("set both CRISP_IDENTIFIER and CRISP_KEY"),
+            "{err}"
+        );
     }
 
     #[test]
     fn keyring_advice_says_what_to_do() {
-        let e = KeyringError::Unavailable { reason: "no D-Bus session".into() };
+        let e = KeyringError::Unavailable {
+            reason: "no D-Bus session".into(),
+        };
         let text = keyring_advice(&e, "support");
         assert!(text.contains("CRISP_SUPPORT_IDENTIFIER"), "{text}");
         assert!(text.contains("--insecure-storage"), "{text}");

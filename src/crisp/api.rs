@@ -112,7 +112,10 @@ fn list(
 }
 
 fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispError> {
-    let base = website_path(target, &format!("conversation/{}", encode_segment(session_id)));
+    let base = website_path(
+        target,
+        &format!("conversation/{}", encode_segment(session_id)),
+    );
     let conversation = target.client.get(&base, &[])?.data;
     let messages_path = format!("{base}/messages");
     let mut messages: Vec<Value> = Vec::new();
@@ -186,7 +189,11 @@ fn send_message(
         }));
     }
     let answer = target.client.post(&path, &body)?;
-    let fingerprint = answer.data.get("fingerprint").cloned().unwrap_or(Value::Null);
+    let fingerprint = answer
+        .data
+        .get("fingerprint")
+        .cloned()
+        .unwrap_or(Value::Null);
     Ok(json!({ "sent": true, "fingerprint": fingerprint, "data": answer.data }))
 }
 
@@ -243,7 +250,10 @@ fn normalize_contact(mut contact: Value) -> Value {
 /// Crisp gives ready/dispatched/running/progress; the Lua API adds one `state` word.
 pub fn campaign_state(campaign: &Value) -> &'static str {
     let flag = |k: &str| campaign.get(k).and_then(Value::as_bool).unwrap_or(false);
-    let progress = campaign.get("progress").and_then(Value::as_i64).unwrap_or(0);
+    let progress = campaign
+        .get("progress")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     match (flag("dispatched"), flag("running"), flag("ready")) {
         (true, true, _) => "sending",
         (true, false, _) if progress >= 100 => "done",

@@ -258,8 +258,8 @@ pub fn did_you_mean<'a>(
         .map(|c| {
             // A mistyped start (`sned` for `send_message`) is compared with the same-length prefix.
             let prefix: String = c.chars().take(folded.chars().count()).collect();
-            let score = strsim::jaro_winkler(&folded, c)
-                .max(strsim::jaro_winkler(&folded, &prefix) * 0.9);
+            let score =
+                strsim::jaro_winkler(&folded, c).max(strsim::jaro_winkler(&folded, &prefix) * 0.9);
             (score, c)
         })
         .filter(|(score, _)| *score >= 0.8)
@@ -386,7 +386,10 @@ fn check_value(param: &ParamSpec, raw: &RawArg) -> Result<ParamValue, String> {
             RawArg::Float(f) => format!("number {f}"),
             other => other.type_name().to_string(),
         };
-        format!("{name} must be {}, got {shown}", article(param.ty.lua_type()))
+        format!(
+            "{name} must be {}, got {shown}",
+            article(param.ty.lua_type())
+        )
     };
     match param.ty {
         ParamType::Integer { min, max } => {
@@ -433,7 +436,9 @@ mod tests {
     use super::*;
 
     fn args(list: &[(&str, RawArg)]) -> Vec<(String, RawArg)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
@@ -532,7 +537,10 @@ mod tests {
         assert_eq!(did_you_mean("zzzzzz", names), None);
         let fns = FUNCTIONS.iter().map(|f| f.name);
         assert_eq!(did_you_mean("sned", fns.clone()), Some("send_message"));
-        assert_eq!(did_you_mean("list_conversation", fns.clone()), Some("list_conversations"));
+        assert_eq!(
+            did_you_mean("list_conversation", fns.clone()),
+            Some("list_conversations")
+        );
         assert_eq!(did_you_mean("support", fns), None);
     }
 

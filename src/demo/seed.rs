@@ -121,6 +121,11 @@ fn pick<'a, T>(rng: &mut Rng, items: &'a [T]) -> &'a T {
     &items[rng.usize(..items.len())]
 }
 
+/// `pick` for string tables, giving back the `'static` string itself.
+fn pick_str(rng: &mut Rng, items: &[&'static str]) -> &'static str {
+    items[rng.usize(..items.len())]
+}
+
 fn chance(rng: &mut Rng, percent: u8) -> bool {
     rng.u8(..100) < percent
 }
@@ -196,7 +201,7 @@ fn group_digits(n: i64) -> String {
     let digits = n.to_string();
     let mut grouped = String::with_capacity(digits.len() + 4);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -294,20 +299,61 @@ impl Contact {
     }
 }
 
+/// Names and emails already given out.
+#[derive(Default)]
+struct Taken {
+    names: HashSet<String>,
+    emails: HashSet<String>,
+}
+
 fn build_contacts(count: usize) -> Vec<Contact> {
-    let mut taken = HashSet::with_capacity(count);
+    let mut taken = Taken::default();
     (0..count)
         .map(|index| new_contact(index, &mut taken))
         .collect()
 }
 
-fn new_contact(index: usize, taken: &mut HashSet<String>) -> Contact {
+/// A person's name and where it comes from.
+struct Name {
+    culture: &'static Culture,
+    female: bool,
+    first: &'static str,
+    last: &'static str,
+}
+
+fn random_name(rng: &mut Rng) -> Name {
+    let culture = pick(rng, CULTURES);
+    let female = rng.bool();
+    let firsts = if female { culture.female } else { culture.male };
+    Name {
+        culture,
+        female,
+        first: pick_str(rng, firsts),
+        last: pick_str(rng, culture.last),
+    }
+}
+
+/// A name not used yet when possible (large inboxes run out and get namesakes).
+fn pick_name(rng: &mut Rng, taken: &mut Taken) -> Name {
+    let mut name = random_name(rng);
+    for _ in 0..8 {
+        if taken.names.insert(format!("{} {}", name.first, name.last)) {
+            break;
+        }
+        name = random_name(rng);
+    }
+    name
+}
+
+fn new_contact(index: usize, taken: &mut Taken) -> Contact {
     let mut rng = sub_rng(CONTACT_SALT, index);
     let seed = rng.u64(..);
-    let culture = pick(&mut rng, CULTURES);
-    let female = rng.bool();
-    let first = *pick(&mut rng, if female { culture.female } else { culture.male });
-    let last = *pick(&mut rng, culture.last);
+    let Name {
+        culture,
+        female,
+        first,
+        last,
+    } = pick_name(&mut rng, taken);
     let place = pick(&mut rng, culture.places);
     let company = chance(&mut rng, 85).then(|| pick(&mut rng, COMPANIES));
     let title = company.and_then(|_| chance(&mut rng, 92).then(|| pick(&mut rng, TITLES)));
@@ -323,12 +369,12 @@ fn new_contact(index: usize, taken: &mut HashSet<String>) -> Contact {
     );
     // A few '+' tags so clients have to URL-encode emails used as people ids.
     let local = if index % 37 == 5 {
-        format!("{local}+{}", pick(&mut rng, PLUS_TAGS))
+        format!("{local}+{}", PLUS_TAGS[index / 37 % PLUS_TAGS.len()])
     } else {
         local
     };
-    let domain = company.map_or_else(|| *pick(&mut rng, MAIL_PROVIDERS), |c| c.domain);
-    let email = unique_email(&local, domain, taken);
+    let domain = company.map_or_else(|| pick_str(&mut rng, MAIL_PROVIDERS), |c| c.domain);
+    let email = unique_email(&local, domain, &mut taken.emails);
     let created_at = DEMO_NOW_MS - rng.i64(2 * DAY..900 * DAY);
     let updated_at = created_at + rng.i64(0..DEMO_NOW_MS - created_at);
     Contact {
@@ -350,7 +396,12 @@ fn new_contact(index: usize, taken: &mut HashSet<String>) -> Contact {
         avatar: chance(&mut rng, 40)
             .then(|| format!("https://www.gravatar.com/avatar/{}", hex32(&mut rng))),
         vip: chance(&mut rng, 8),
-        seats: rng.u16(3..60),
+        // Freelancers work alone or with an assistant or two.
+        seats: if company.is_some() {
+            rng.u16(3..60)
+        } else {
+            rng.u16(1..4)
+        },
         signup: DEMO_NOW_MS - rng.i64(160 * DAY..1_200 * DAY),
         created_at,
         updated_at,
@@ -685,7 +736,13 @@ fn pick_assignee(shape: Shape, state: ConvState, rng: &mut Rng) -> Option<usize>
 /// Spam comes from throwaway personal addresses; everyone else can be anyone.
 fn pick_contact(shape: Shape, contacts: &[Contact], rng: &mut Rng) -> usize {
     let start = match shape {
-        Shape::Reference => return 0,
+        // A business, since its webhooks carry order events.
+        Shape::Reference => {
+            return contacts
+                .iter()
+                .position(|c| c.company.is_some())
+                .unwrap_or(0);
+        }
         _ => rng.usize(..contacts.len()),
     };
     if shape != Shape::Spam {
@@ -870,14 +927,11 @@ struct ThreadMeta {
 
 // --- Thread composition ---
 
-fn render_steps(ctx: &mut Ctx, steps: &[Step], author: usize) -> Vec<Draft> {
-    steps
-        .iter()
-        .map(|step| render_step(ctx, step, author))
-        .collect()
+fn render_steps(ctx: &mut Ctx, steps: &[Step]) -> Vec<Draft> {
+    steps.iter().map(|step| render_step(ctx, step)).collect()
 }
 
-fn render_step(ctx: &mut Ctx, step: &Step, author: usize) -> Draft {
+fn render_step(ctx: &mut Ctx, step: &Step) -> Draft {
     let body = match step {
         Step::Say(_, variants) => {
             let template = pick(&mut ctx.rng, variants);
@@ -888,7 +942,7 @@ fn render_step(ctx: &mut Ctx, step: &Step, author: usize) -> Draft {
     Draft {
         who: step.who(),
         body,
-        author,
+        author: ctx.author,
         late: false,
     }
 }
@@ -914,8 +968,9 @@ fn text(ctx: &mut Ctx, who: Who, pool: &[&str]) -> Draft {
 
 /// The thread the API reference uses as its example: open, short, and waiting on us.
 fn reference_thread(ctx: &mut Ctx) -> Vec<Draft> {
-    let mut drafts = render_steps(ctx, REFERENCE_TOPIC.script, ctx.author);
+    let mut drafts = render_steps(ctx, REFERENCE_TOPIC.script);
     let note = ctx.details.render(REFERENCE_NOTE);
+    // Written while checking the audit log, just before the reply that reports it.
     drafts.insert(
         3,
         Draft {
@@ -932,25 +987,34 @@ fn reference_thread(ctx: &mut Ctx) -> Vec<Draft> {
 }
 
 fn spam_thread(ctx: &mut Ctx) -> Vec<Draft> {
-    let mut drafts = render_steps(ctx, SPAM_TOPIC.script, ctx.author);
+    let mut drafts = render_steps(ctx, SPAM_TOPIC.script);
     push_note(ctx, &mut drafts, SPAM_TOPIC.notes);
     drafts
 }
 
 fn regular_thread(ctx: &mut Ctx, topic: &'static Topic) -> Vec<Draft> {
     let steps = cut_script(topic.script, ctx.state, &mut ctx.rng);
-    let mut drafts = render_steps(ctx, steps, ctx.author);
+    let mut drafts = render_steps(ctx, steps);
+    let complete = steps.len() == topic.script.len();
     match ctx.state {
         ConvState::Resolved => close_thread(ctx, &mut drafts),
-        ConvState::Unresolved => nudge(ctx, &mut drafts),
-        ConvState::Pending if chance(&mut ctx.rng, 40) => {
+        // Nobody chases a thread whose last word was "it works now".
+        ConvState::Unresolved if !complete => nudge(ctx, &mut drafts),
+        ConvState::Pending if topic.category.urgent() && chance(&mut ctx.rng, 40) => {
             drafts.push(text(ctx, Who::User, PENDING_FOLLOW_UPS));
         }
-        ConvState::Pending => {}
+        _ => {}
     }
-    add_notes(ctx, &mut drafts, topic.notes, 24);
+    add_notes(
+        ctx,
+        &mut drafts,
+        NotePools::topic(topic.notes),
+        24,
+        &mut Vec::new(),
+    );
     if ctx.state == ConvState::Pending && chance(&mut ctx.rng, 30) {
-        push_note(ctx, &mut drafts, topic.notes);
+        // A triage note: what the topic notes say is only known after investigating.
+        push_note(ctx, &mut drafts, GENERIC_NOTES);
     }
     if !ctx.email && chance(&mut ctx.rng, 13) {
         let picker = Draft {
@@ -1064,23 +1128,57 @@ fn nudge(ctx: &mut Ctx, drafts: &mut Vec<Draft>) {
     }
 }
 
+/// Where the notes of a thread come from.
+#[derive(Clone, Copy)]
+struct NotePools {
+    /// Until the first reply: nothing has been investigated yet.
+    early: &'static [&'static str],
+    /// Afterwards, mixed with `early`.
+    later: &'static [&'static str],
+}
+
+impl NotePools {
+    fn topic(notes: &'static [&'static str]) -> Self {
+        NotePools {
+            early: GENERIC_NOTES,
+            later: notes,
+        }
+    }
+
+    fn only(notes: &'static [&'static str]) -> Self {
+        NotePools {
+            early: notes,
+            later: notes,
+        }
+    }
+}
+
 /// Private notes, written just before some operator replies.
-fn add_notes(ctx: &mut Ctx, drafts: &mut Vec<Draft>, topical: &[&str], percent: u8) {
-    let mut used: Vec<String> = Vec::new();
+fn add_notes(
+    ctx: &mut Ctx,
+    drafts: &mut Vec<Draft>,
+    pools: NotePools,
+    percent: u8,
+    used: &mut Vec<String>,
+) {
+    let mut replied = false;
     let mut out = Vec::with_capacity(drafts.len() + 4);
     for draft in drafts.drain(..) {
         let reply = draft.who == Who::Op && matches!(draft.body, Body::Text(_));
         if reply && chance(&mut ctx.rng, percent) {
-            if let Some(note) = fresh_note(ctx, topical, &mut used) {
+            let later = replied && !pools.later.is_empty() && chance(&mut ctx.rng, 60);
+            let pool = if later { pools.later } else { pools.early };
+            if let Some(note) = fresh_note(ctx, pool, used) {
                 out.push(note);
             }
         }
+        replied |= reply;
         out.push(draft);
     }
     *drafts = out;
 }
 
-fn push_note(ctx: &mut Ctx, drafts: &mut Vec<Draft>, topical: &[&str]) {
+fn push_note(ctx: &mut Ctx, drafts: &mut Vec<Draft>, pool: &[&str]) {
     let mut used: Vec<String> = drafts
         .iter()
         .filter_map(|d| match &d.body {
@@ -1088,18 +1186,13 @@ fn push_note(ctx: &mut Ctx, drafts: &mut Vec<Draft>, topical: &[&str]) {
             _ => None,
         })
         .collect();
-    if let Some(note) = fresh_note(ctx, topical, &mut used) {
+    if let Some(note) = fresh_note(ctx, pool, &mut used) {
         drafts.push(note);
     }
 }
 
-/// A note not yet used in this thread: topic-specific when possible, else a generic one.
-fn fresh_note(ctx: &mut Ctx, topical: &[&str], used: &mut Vec<String>) -> Option<Draft> {
-    let pool = if !topical.is_empty() && chance(&mut ctx.rng, 60) {
-        topical
-    } else {
-        GENERIC_NOTES
-    };
+/// A note from `pool`, unless this thread already has the same one.
+fn fresh_note(ctx: &mut Ctx, pool: &[&str], used: &mut Vec<String>) -> Option<Draft> {
     let template = pick(&mut ctx.rng, pool);
     let text = ctx.details.render(template);
     if used.contains(&text) {
@@ -1125,21 +1218,33 @@ fn fresh_note(ctx: &mut Ctx, topical: &[&str], used: &mut Vec<String>) -> Option
 fn incident_thread(ctx: &mut Ctx) -> (&'static Topic, Vec<Draft>) {
     let incident = pick(&mut ctx.rng, INCIDENTS);
     ctx.details.symptom = incident.symptom;
-    let mut drafts = render_steps(ctx, incident.opening, ctx.author);
+    let mut drafts = render_steps(ctx, incident.opening);
     let available: usize = INCIDENT_PHASES.iter().map(|phase| steps_in(phase)).sum();
     let target = ctx
         .rng
         .usize(INCIDENT_MIN_STEPS..=available)
         .min(ctx.rng.usize(INCIDENT_MIN_STEPS..=available));
-    for phase in INCIDENT_PHASES {
+    // Notes follow the phase they are written in.
+    let mut used = Vec::new();
+    for (index, (phase, notes)) in INCIDENT_PHASES
+        .into_iter()
+        .zip(INCIDENT_PHASE_NOTES)
+        .enumerate()
+    {
         let quota = (steps_in(phase) * target).div_ceil(available);
+        let mut segment = Vec::new();
         for unit in pick_units(phase, quota, &mut ctx.rng) {
-            push_unit(ctx, &mut drafts, unit);
+            // Triage is immediate; later phases may resume hours later.
+            let late = index > 0 && chance(&mut ctx.rng, 12);
+            push_unit(ctx, &mut segment, unit, late);
         }
+        add_notes(ctx, &mut segment, NotePools::only(notes), 22, &mut used);
+        drafts.append(&mut segment);
     }
     if ctx.state == ConvState::Resolved {
         for unit in INCIDENT_WRAP_UP {
-            push_unit(ctx, &mut drafts, unit);
+            let late = chance(&mut ctx.rng, 12);
+            push_unit(ctx, &mut drafts, unit, late);
         }
         if chance(&mut ctx.rng, 40) {
             drafts.push(animation(ctx));
@@ -1149,7 +1254,6 @@ fn incident_thread(ctx: &mut Ctx) -> (&'static Topic, Vec<Draft>) {
         still.late = true;
         drafts.push(still);
     }
-    add_notes(ctx, &mut drafts, INCIDENT_NOTES, 20);
     (&incident.topic, drafts)
 }
 
@@ -1178,10 +1282,9 @@ fn pick_units<'a>(phase: &[&'a [Step]], quota: usize, rng: &mut Rng) -> Vec<&'a 
     chosen.into_iter().map(|unit| phase[unit]).collect()
 }
 
-fn push_unit(ctx: &mut Ctx, drafts: &mut Vec<Draft>, unit: &[Step]) {
-    let late = chance(&mut ctx.rng, 12);
+fn push_unit(ctx: &mut Ctx, drafts: &mut Vec<Draft>, unit: &[Step], late: bool) {
     let start = drafts.len();
-    drafts.extend(render_steps(ctx, unit, ctx.author));
+    drafts.extend(render_steps(ctx, unit));
     if let Some(first) = drafts.get_mut(start) {
         first.late = late;
     }
@@ -1449,37 +1552,8 @@ fn conversation_value(
 ) -> Value {
     let contact = ctx.details.contact;
     let topic = meta.topic;
-    // Notes are private, so the previews show the last message the customer could see.
-    let shown = drafts
-        .iter()
-        .zip(messages)
-        .rev()
-        .find(|(d, _)| !matches!(d.body, Body::Note { .. }))
-        .or_else(|| drafts.iter().zip(messages).last());
-    let (last_message, preview) = match shown {
-        Some((draft, message)) => {
-            let excerpt = draft.body.excerpt();
-            let preview = json!({
-                "type": message["type"],
-                "from": message["from"],
-                "excerpt": excerpt,
-                "fingerprint": message["fingerprint"],
-            });
-            (excerpt, preview)
-        }
-        None => (String::new(), json!({})),
-    };
-    let mut mentions: Vec<&str> = Vec::new();
-    for draft in drafts {
-        if let Body::Note { mentions: m, .. } = &draft.body {
-            for id in m {
-                if !mentions.contains(id) {
-                    mentions.push(id);
-                }
-            }
-        }
-    }
-    let mut conversation = Map::new();
+    let (last_message, preview) = previews(drafts, messages);
+    let mut conversation = Map::with_capacity(24);
     let mut put = |key: &str, value: Value| {
         conversation.insert(key.to_owned(), value);
     };
@@ -1508,7 +1582,7 @@ fn conversation_value(
     put("preview_message", preview);
     put("topic", json!(topic.title));
     put("participants", participants(ctx));
-    put("mentions", json!(mentions));
+    put("mentions", json!(note_mentions(drafts)));
     put(
         "unread",
         json!({"operator": unread.operator, "visitor": unread.visitor}),
@@ -1523,6 +1597,45 @@ fn conversation_value(
         put("waiting_since", json!(times.waiting_since));
     }
     Value::Object(conversation)
+}
+
+/// `last_message` and `preview_message`. Notes are private, so both show the last message the
+/// customer could see.
+fn previews(drafts: &[Draft], messages: &[Value]) -> (String, Value) {
+    let shown = drafts
+        .iter()
+        .zip(messages)
+        .rev()
+        .find(|(d, _)| !matches!(d.body, Body::Note { .. }))
+        .or_else(|| drafts.iter().zip(messages).next_back());
+    match shown {
+        Some((draft, message)) => {
+            let excerpt = draft.body.excerpt();
+            let preview = json!({
+                "type": message["type"],
+                "from": message["from"],
+                "excerpt": excerpt,
+                "fingerprint": message["fingerprint"],
+            });
+            (excerpt, preview)
+        }
+        None => (String::new(), json!({})),
+    }
+}
+
+/// Operators mentioned in the thread's notes, in order of first mention.
+fn note_mentions(drafts: &[Draft]) -> Vec<&'static str> {
+    let mut mentions: Vec<&'static str> = Vec::new();
+    for draft in drafts {
+        if let Body::Note { mentions: m, .. } = &draft.body {
+            for id in m {
+                if !mentions.contains(id) {
+                    mentions.push(id);
+                }
+            }
+        }
+    }
+    mentions
 }
 
 /// Email threads sometimes CC a shared mailbox of the customer.
@@ -1720,18 +1833,18 @@ impl<'a> Details<'a> {
             "rpm" => (contact.plan.rate_limit() * keyed.u32(13..30) / 10).to_string(),
             "version" => format!("4.{}.{}", 12 + self.seed % 8, self.seed % 3),
             "fixversion" => format!("4.{}.{}", 12 + self.seed % 8, self.seed % 3 + 1),
-            "device" => (*pick(&mut keyed, IPHONES)).to_owned(),
-            "android" => (*pick(&mut keyed, ANDROIDS)).to_owned(),
+            "device" => pick_str(&mut keyed, IPHONES).to_owned(),
+            "android" => pick_str(&mut keyed, ANDROIDS).to_owned(),
             "browser" => format!("{} {}", self.device.browser, self.device.browser_major),
             "os" => format!("{} {}", self.device.os, self.device.os_version),
-            "idp" => (*pick(&mut keyed, IDENTITY_PROVIDERS)).to_owned(),
+            "idp" => pick_str(&mut keyed, IDENTITY_PROVIDERS).to_owned(),
             "count" => group_digits(keyed.i64(1_200..250_000)),
             "row" => keyed.u16(2..1_200).to_string(),
             "ticket" => format!("ENG-{}", keyed.u16(1_000..9_999)),
             "inc" => keyed.u16(1_000..9_999).to_string(),
             "minutes" => keyed.u8(10..55).to_string(),
             "img" => format!("{:04}", keyed.u16(..10_000)),
-            "feature" => (*pick(&mut keyed, FEATURES)).to_owned(),
+            "feature" => pick_str(&mut keyed, FEATURES).to_owned(),
             "symptom" => self.symptom.to_owned(),
             _ => return None,
         };
@@ -1751,12 +1864,12 @@ impl<'a> Details<'a> {
     }
 
     fn region(&self, rng: &mut Rng) -> &'static str {
-        let choices: &[&'static str] = match self.contact.region_segment() {
-            "amer" => &["us-east-1", "us-west-2"],
-            "apac" => &["ap-southeast-1", "ap-northeast-1"],
-            _ => &["eu-west-1", "eu-central-1"],
+        let pair = match self.contact.region_segment() {
+            "amer" => ["us-east-1", "us-west-2"],
+            "apac" => ["ap-southeast-1", "ap-northeast-1"],
+            _ => ["eu-west-1", "eu-central-1"],
         };
-        *pick(rng, choices)
+        pick_str(rng, &pair)
     }
 }
 
@@ -1873,6 +1986,14 @@ impl Category {
             Category::Sales => "Plans & pricing",
             Category::Feedback => "Feedback & ideas",
         }
+    }
+
+    /// Whether a customer waiting for an answer would chase it.
+    fn urgent(self) -> bool {
+        matches!(
+            self,
+            Category::Billing | Category::Technical | Category::Account
+        )
     }
 
     /// Index into `DEMO_INBOXES`.
@@ -2486,7 +2607,7 @@ const BIO_LINES: &[&str] = &[
 const NOTEPADS: &[&str] = &[
     "Renewal in March — champion for expanding to the ops team.",
     "Prefers email over chat. Please keep replies short.",
-    "Asked twice about SSO; upsell to Business when ready.",
+    "Asked twice about SSO — loop in sales when they're ready.",
     "Met at SaaStr. Very friendly, gave great product feedback.",
     "Pays by bank transfer, invoices go to finance@ address.",
     "Beta tester for the new reports. Send release notes first.",
@@ -2534,9 +2655,9 @@ const USER_NUDGES: &[&str] = &[
 
 /// What customers add while nobody has answered yet.
 const PENDING_FOLLOW_UPS: &[&str] = &[
-    "Hello? Is anyone there?",
+    "Just making sure this reached the right team.",
     "Adding some context: this is quite urgent for us.",
-    "I'll be on this chat for the next hour if you need more details.",
+    "I'm around for the rest of the day if you need more details.",
     "Our account email is {email}, in case you need it.",
     "Also, this started after yesterday's update, if that helps.",
 ];
@@ -2560,6 +2681,12 @@ const GENERIC_NOTES: &[&str] = &[
     "Renewal coming up — handle with care.",
     "Account owner is {name}, so no need to verify further.",
     "@{peer} FYI, you handled their last ticket.",
+    "Prefers email follow-ups over chat.",
+    "Similar question last week from another workspace — worth an FAQ entry?",
+    "Checked their plan and usage, everything within limits.",
+    "They're evaluating a competitor, let's be extra helpful.",
+    "Tagging for the monthly support review.",
+    "Using the standard macro here, with a personal first paragraph.",
 ];
 
 const REFERENCE_NOTE: &str =
@@ -3347,7 +3474,7 @@ const INCIDENT_DIAGNOSIS: &[&[Step]] = &[
     ],
     &[
         user(&["Still seeing {symptom} — maybe slightly fewer?"]),
-        op(&["Yes, the rollback is halfway through. It should keep improving over the next 15 minutes."]),
+        op(&["Yes, the first fix is rolling out now. It should keep improving over the next 15 minutes."]),
     ],
     &[
         op(&["One question from the engineering team: are you using the keep-alive setting of our SDK?"]),
@@ -3481,23 +3608,34 @@ const INCIDENT_STILL_OPEN: &[&str] = &[
     "Morning. Still some {symptom} overnight; could someone take another look?",
 ];
 
-const INCIDENT_NOTES: &[&str] = &[
-    "Incident INC-{inc} opened, on-call paged.",
-    "@{peer} customer is asking for an ETA again — anything new from SRE?",
-    "Added this workspace to the affected accounts list on INC-{inc}.",
-    "Customer on {plan}, SLA 99.9% — a credit is likely.",
-    "Status page updated.",
-    "Escalated to the engineering manager on duty.",
-    "Replay job started for this workspace.",
-    "Customer is calm, but their CTO is following this thread.",
-    "Confirmed fixed for this workspace in our metrics.",
-    "Remember to send the RCA once it's published.",
-    "@{peer} can you cover this thread overnight? I'm off at 18:00.",
-    "Their error log matches the replica saturation, nothing else going on.",
-    "Credit approved by finance: {credit}.",
-    "SRE says the rollback finished at 100%.",
-    "Customer's request IDs all hit the same replica.",
-    "Post-incident call scheduled with {peer}.",
+/// Private notes per phase of `INCIDENT_PHASES`.
+const INCIDENT_PHASE_NOTES: [&[&str]; 4] = [
+    &[
+        "Incident INC-{inc} opened, on-call paged.",
+        "Escalated to the engineering manager on duty.",
+        "Status page updated.",
+        "Customer is calm, but their CTO is following this thread.",
+        "Added this workspace to the affected accounts list on INC-{inc}.",
+    ],
+    &[
+        "@{peer} customer is asking for an ETA again — anything new from SRE?",
+        "Their error log matches the replica saturation, nothing else going on.",
+        "Customer's request IDs all hit the same replica.",
+        "@{peer} can you cover this thread overnight? I'm off at 18:00.",
+        "Customer on {plan}, SLA 99.9% — a credit is likely.",
+    ],
+    &[
+        "SRE says the fix is fully rolled out.",
+        "Replay job started for this workspace.",
+        "Confirmed fixed for this workspace in our metrics.",
+        "Error rate for this workspace back under 0.1%.",
+    ],
+    &[
+        "Post-incident call scheduled with {peer}.",
+        "Remember to send the RCA once it's published.",
+        "Credit approved by finance: {credit}.",
+        "Customer asked for the RCA to be shared with their CTO as well.",
+    ],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -3599,7 +3737,6 @@ fn campaign_value(index: usize, row: &CampaignRow) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn all_messages(seed: &Seed) -> impl Iterator<Item = &Value> {
         seed.messages.values().flatten()
@@ -3934,8 +4071,10 @@ mod tests {
             EMAIL_USER_SIGNATURES,
             GENERIC_NOTES,
             INCIDENT_STILL_OPEN,
-            INCIDENT_NOTES,
-        ] {
+        ]
+        .into_iter()
+        .chain(INCIDENT_PHASE_NOTES)
+        {
             texts.extend(pool);
         }
         texts.push(REFERENCE_NOTE);
@@ -4096,13 +4235,11 @@ mod tests {
     }
 
     #[test]
-    fn ten_thousand_conversations_are_fast() {
-        let started = Instant::now();
+    fn ten_thousand_conversations_generate() {
+        // Timing belongs to the benchmarks (bench/); this only checks the shape at scale.
         let seed = generate(10_000);
-        let elapsed = started.elapsed();
         assert_eq!(seed.conversations.len(), 10_000);
+        assert_eq!(seed.messages.len(), 10_000);
         assert_eq!(seed.contacts.len(), 5_001);
-        // Well under a second on a quiet machine; the margin absorbs a busy CI runner.
-        assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
     }
 }

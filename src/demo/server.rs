@@ -231,7 +231,9 @@ impl Drop for DemoServer {
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     // A panic in one handler must not take the whole demo down.
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// An HTTP answer before it is written.
@@ -299,7 +301,10 @@ fn handle(state: &Mutex<State>, mut request: tiny_http::Request) {
     };
     let mut response = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
     for (name, value) in [
-        ("Content-Type", Some("application/json; charset=utf-8".to_string())),
+        (
+            "Content-Type",
+            Some("application/json; charset=utf-8".to_string()),
+        ),
         ("Retry-After", reply.retry_after),
     ] {
         if let Some(header) = value.and_then(|v| tiny_http::Header::from_bytes(name, v).ok()) {
@@ -359,19 +364,38 @@ fn route(st: &mut State, req: &RecordedRequest) -> Reply {
     if let ["website", website_id, ..] = segs.as_slice() {
         if *website_id != DEMO_WEBSITE_ID {
             return match tier {
-                Tier::Plugin => fail(404, "not_subscribed", "the plugin is not subscribed to this website"),
-                _ => fail(403, "not_allowed", "this token has no access to this website"),
+                Tier::Plugin => fail(
+                    404,
+                    "not_subscribed",
+                    "the plugin is not subscribed to this website",
+                ),
+                _ => fail(
+                    403,
+                    "not_allowed",
+                    "this token has no access to this website",
+                ),
             };
         }
     }
     let query = query_pairs(&req.query);
-    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     match (method, segs.as_slice()) {
-        ("GET", ["user", "account"]) => ok(200, "resolved", json!({"user_id": st.seed.operator["user_id"]})),
+        ("GET", ["user", "account"]) => ok(
+            200,
+            "resolved",
+            json!({"user_id": st.seed.operator["user_id"]}),
+        ),
         ("GET", ["user", "account", "profile"]) => ok(200, "resolved", st.seed.operator.clone()),
-        ("GET", ["plugin", "connect", "account"]) => {
-            ok(200, "resolved", json!({"plugin_id": "b3a7e1d2-demo-4c0e-9a11-plugin000001"}))
-        }
+        ("GET", ["plugin", "connect", "account"]) => ok(
+            200,
+            "resolved",
+            json!({"plugin_id": "b3a7e1d2-demo-4c0e-9a11-plugin000001"}),
+        ),
         ("GET", ["website", w]) => ok(
             200,
             "resolved",
@@ -391,7 +415,12 @@ fn route(st: &mut State, req: &RecordedRequest) -> Reply {
             list_page(&st.seed.campaigns, page, param("per_page"))
         }
         ("GET", ["website", _, "conversation", sid]) => {
-            match st.seed.conversations.iter().find(|c| c["session_id"] == *sid) {
+            match st
+                .seed
+                .conversations
+                .iter()
+                .find(|c| c["session_id"] == *sid)
+            {
                 Some(c) => ok(200, "resolved", c.clone()),
                 None => fail(404, "not_found", "conversation not found"),
             }
@@ -399,13 +428,16 @@ fn route(st: &mut State, req: &RecordedRequest) -> Reply {
         ("GET", ["website", _, "conversation", sid, "messages"]) => {
             messages_batch(st, sid, param("timestamp_before"))
         }
-        ("POST", ["website", _, "conversation", sid, "message"]) => send_message(st, sid, &req.body),
+        ("POST", ["website", _, "conversation", sid, "message"]) => {
+            send_message(st, sid, &req.body)
+        }
         ("GET", ["website", _, "people", "profile", id]) => {
-            let found = st
-                .seed
-                .contacts
-                .iter()
-                .find(|c| c["people_id"] == *id || c["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(id)));
+            let found = st.seed.contacts.iter().find(|c| {
+                c["people_id"] == *id
+                    || c["email"]
+                        .as_str()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(id))
+            });
             match found {
                 Some(c) => ok(200, "resolved", c.clone()),
                 None => fail(404, "not_found", "people profile not found"),
@@ -431,7 +463,11 @@ fn authenticate(req: &RecordedRequest) -> Result<Tier, Reply> {
     // A keypair presented under another tier is refused (node-crisp-api#42).
     let claimed = req.header("X-Crisp-Tier").unwrap_or("");
     if claimed != token.tier.as_str() {
-        return Err(fail(401, "invalid_session", "the token does not belong to this tier"));
+        return Err(fail(
+            401,
+            "invalid_session",
+            "the token does not belong to this tier",
+        ));
     }
     Ok(token.tier)
 }
@@ -485,17 +521,31 @@ fn send_message(st: &mut State, sid: &str, body: &str) -> Reply {
         && matches!(from, "user" | "operator")
         && !origin.is_empty()
         && match kind {
-            "file" => ["name", "url", "type"].iter().all(|k| content[k].is_string()),
+            "file" => ["name", "url", "type"]
+                .iter()
+                .all(|k| content[k].is_string()),
             _ => content.as_str().is_some_and(|s| !s.is_empty()),
         };
     if !valid {
-        return fail(400, "invalid_data", "type, from, origin and content are required and must match the type");
+        return fail(
+            400,
+            "invalid_data",
+            "type, from, origin and content are required and must match the type",
+        );
     }
-    let Some(conversation) = st.seed.conversations.iter_mut().find(|c| c["session_id"] == sid) else {
+    let Some(conversation) = st
+        .seed
+        .conversations
+        .iter_mut()
+        .find(|c| c["session_id"] == sid)
+    else {
         return fail(404, "not_found", "conversation not found");
     };
     let messages = st.seed.messages.entry(sid.to_string()).or_default();
-    let last = messages.last().and_then(|m| m["timestamp"].as_i64()).unwrap_or(0);
+    let last = messages
+        .last()
+        .and_then(|m| m["timestamp"].as_i64())
+        .unwrap_or(0);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);

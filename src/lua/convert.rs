@@ -27,7 +27,14 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
                 Ok(s)
             })?,
         )?;
-        mt.set("__name", if is_array { "json array" } else { "json object" })?;
+        mt.set(
+            "__name",
+            if is_array {
+                "json array"
+            } else {
+                "json object"
+            },
+        )?;
         lua.set_named_registry_value(name, mt)?;
     }
     Ok(())
@@ -180,7 +187,9 @@ fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) 
         Value::Nil => Json::Null,
         Value::Boolean(b) => Json::Bool(*b),
         Value::Integer(i) => Json::from(*i),
-        Value::Number(n) => Number::from_f64(*n).map_or_else(|| Json::String(format_float(*n)), Json::Number),
+        Value::Number(n) => {
+            Number::from_f64(*n).map_or_else(|| Json::String(format_float(*n)), Json::Number)
+        }
         Value::String(s) => Json::String(s.to_string_lossy()),
         Value::Table(t) => {
             let ptr = t.to_pointer();
@@ -195,9 +204,9 @@ fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) 
             let pairs: Vec<(Value, Value)> = t.clone().pairs().filter_map(Result::ok).collect();
             let is_sequence = pairs.len() == len
                 && (len > 0 || is_json_array(lua, t))
-                && pairs
-                    .iter()
-                    .all(|(k, _)| matches!(k, Value::Integer(i) if *i >= 1 && (*i as usize) <= len));
+                && pairs.iter().all(
+                    |(k, _)| matches!(k, Value::Integer(i) if *i >= 1 && (*i as usize) <= len),
+                );
             let out = if is_sequence {
                 let items = (1..=len)
                     .map(|i| to_json_inner(lua, &t.raw_get(i).unwrap_or(Value::Nil), seen))
@@ -223,7 +232,9 @@ fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) 
         Value::Function(f) => {
             let info = f.info();
             match (info.short_src, info.line_defined) {
-                (Some(src), Some(line)) if line > 0 => Json::String(format!("<function {src}:{line}>")),
+                (Some(src), Some(line)) if line > 0 => {
+                    Json::String(format!("<function {src}:{line}>"))
+                }
                 _ => Json::String("<function>".into()),
             }
         }
@@ -254,7 +265,12 @@ pub fn raw_args(params: &Value) -> Result<Vec<(String, RawArg)>, String> {
                     "parameters are named: write fn{name = value}, not positional values".into(),
                 )
             }
-            other => return Err(format!("parameter names must be strings, got {}", other.type_name())),
+            other => {
+                return Err(format!(
+                    "parameter names must be strings, got {}",
+                    other.type_name()
+                ))
+            }
         };
         let raw = match v {
             Value::Integer(i) => RawArg::Int(i),
@@ -284,7 +300,8 @@ mod tests {
     #[test]
     fn json_round_trip_keeps_types() {
         let lua = lua();
-        let doc = json!({"a": [1, 2.5, "x", true], "empty": [], "obj": {}, "big": 163613151617340i64});
+        let doc =
+            json!({"a": [1, 2.5, "x", true], "empty": [], "obj": {}, "big": 163613151617340i64});
         let v = to_lua(&lua, &doc).unwrap();
         let back = to_json(&lua, &v);
         assert_eq!(back["a"], json!([1, 2.5, "x", true]));
@@ -353,7 +370,10 @@ mod tests {
     #[test]
     fn raw_args_reads_named_parameters() {
         let lua = lua();
-        let v: Value = lua.load("return {page = 2, per_page = 2.0, x = 'y'}").eval().unwrap();
+        let v: Value = lua
+            .load("return {page = 2, per_page = 2.0, x = 'y'}")
+            .eval()
+            .unwrap();
         let args = raw_args(&v).unwrap();
         assert_eq!(args[0], ("page".to_string(), RawArg::Int(2)));
         assert_eq!(args[1], ("per_page".to_string(), RawArg::Float(2.0)));

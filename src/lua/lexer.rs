@@ -196,7 +196,10 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Kind, &str)> {
-        tokenize(src).iter().map(|t| (t.kind, t.text(src))).collect()
+        tokenize(src)
+            .iter()
+            .map(|t| (t.kind, t.text(src)))
+            .collect()
     }
 
     #[test]
@@ -216,7 +219,10 @@ mod tests {
                 (Kind::Number, "1e-3"),
             ]
         );
-        assert_eq!(kinds("'unterminated"), vec![(Kind::String, "'unterminated")]);
+        assert_eq!(
+            kinds("'unterminated"),
+            vec![(Kind::String, "'unterminated")]
+        );
         assert_eq!(kinds("--[[ long\n comment ]] a")[1], (Kind::Name, "a"));
         assert_eq!(kinds("é")[0].0, Kind::Symbol);
     }

@@ -63,7 +63,7 @@ impl Trace {
 /// The accounts and their clients, shared by every function of the namespace.
 pub struct CrispRuntime {
     pub env: Env,
-    pub accounts: Vec<Account>,
+    accounts: RefCell<Vec<Account>>,
     pub options: ClientOptions,
     pub policy: WritePolicy,
     pub trace: Arc<Trace>,
@@ -75,7 +75,7 @@ impl CrispRuntime {
     pub fn new(env: Env, accounts: Vec<Account>, options: ClientOptions) -> CrispRuntime {
         CrispRuntime {
             env,
-            accounts,
+            accounts: RefCell::new(accounts),
             options,
             policy: WritePolicy::Send,
             trace: Arc::new(Trace::default()),
@@ -84,12 +84,34 @@ impl CrispRuntime {
         }
     }
 
-    pub fn account(&self, name: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.name == name)
+    pub fn account(&self, name: &str) -> Option<Account> {
+        self.accounts
+            .borrow()
+            .iter()
+            .find(|a| a.name == name)
+            .cloned()
     }
 
-    pub fn account_names(&self) -> Vec<&str> {
-        self.accounts.iter().map(|a| a.name.as_str()).collect()
+    pub fn accounts(&self) -> Vec<Account> {
+        self.accounts.borrow().clone()
+    }
+
+    pub fn account_names(&self) -> Vec<String> {
+        self.accounts
+            .borrow()
+            .iter()
+            .map(|a| a.name.clone())
+            .collect()
+    }
+
+    /// Add or replace an account (after `:login`); its next call builds a fresh client.
+    pub fn update_account(&self, account: Account) {
+        self.clients.borrow_mut().remove(&account.name);
+        let mut accounts = self.accounts.borrow_mut();
+        match accounts.iter_mut().find(|a| a.name == account.name) {
+            Some(slot) => *slot = account,
+            None => accounts.push(account),
+        }
     }
 
     /// The account's client, built on first use from its credentials.
@@ -130,10 +152,10 @@ impl CrispRuntime {
     ) -> Result<Json, CrispError> {
         let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
         let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
-        let account = self.account(account_name).ok_or_else(|| {
-            CrispError::Invalid(format!("unknown account '{account_name}'"))
-        })?;
-        let client = self.client(account)?;
+        let account = self
+            .account(account_name)
+            .ok_or_else(|| CrispError::Invalid(format!("unknown account '{account_name}'")))?;
+        let client = self.client(&account)?;
         let target = Target {
             account: &account.name,
             website_id: account.website_id.as_deref().unwrap_or_default(),
@@ -143,9 +165,12 @@ impl CrispRuntime {
     }
 }
 
+const WRAP: &str = "crisp-repl.wrap";
+
 /// Build `app.integrations.crisp` and the `crisp` shorthand in `lua`.
 pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
     install_error_metatable(lua)?;
+    // Raises the error table from Lua, so `pcall` hands it over intact.
     let wrap: mlua::Function = lua
         .load(
             r#"
@@ -159,29 +184,14 @@ pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
         )
         .set_name("=crisp")
         .into_function()?;
+    lua.set_named_registry_value(WRAP, wrap)?;
 
-    let make_account_table = |account: &str| -> mlua::Result<Table> {
-        let table = lua.create_table()?;
-        for spec in FUNCTIONS {
-            let raw = raw_function(lua, runtime.clone(), account.to_string(), spec)?;
-            let f: mlua::Function = wrap.call(raw)?;
-            table.raw_set(spec.name, f)?;
-        }
-        table.set_metatable(Some(missing_field_metatable(lua, account, &runtime)?))?;
-        Ok(table)
-    };
-
-    let root = make_account_table(DEFAULT_ACCOUNT)?;
-    for account in &runtime.accounts {
-        let table = if account.name == DEFAULT_ACCOUNT {
-            make_account_table(DEFAULT_ACCOUNT)?
-        } else {
-            make_account_table(&account.name)?
-        };
-        root.raw_set(account.name.as_str(), table)?;
-    }
+    let root = account_table(lua, &runtime, DEFAULT_ACCOUNT)?;
     root.set_metatable(Some(missing_field_metatable(lua, "", &runtime)?))?;
     lua.set_named_registry_value(NAMESPACE_MARK, root.clone())?;
+    for name in runtime.account_names() {
+        add_account(lua, &runtime, &name)?;
+    }
 
     let globals = lua.globals();
     let app = lua.create_table()?;
@@ -191,6 +201,24 @@ pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
     globals.set("app", app)?;
     globals.set("crisp", root.clone())?;
     Ok(root)
+}
+
+/// Give `crisp.<name>` its table of functions (also used after `:login` adds an account).
+pub fn add_account(lua: &Lua, runtime: &Rc<CrispRuntime>, name: &str) -> mlua::Result<()> {
+    let root: Table = lua.named_registry_value(NAMESPACE_MARK)?;
+    root.raw_set(name, account_table(lua, runtime, name)?)
+}
+
+fn account_table(lua: &Lua, runtime: &Rc<CrispRuntime>, account: &str) -> mlua::Result<Table> {
+    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+    let table = lua.create_table()?;
+    for spec in FUNCTIONS {
+        let raw = raw_function(lua, runtime.clone(), account.to_string(), spec)?;
+        let f: mlua::Function = wrap.call(raw)?;
+        table.raw_set(spec.name, f)?;
+    }
+    table.set_metatable(Some(missing_field_metatable(lua, account, runtime)?))?;
+    Ok(table)
 }
 
 /// The Rust side of one function: returns `(true, result)` or `(false, error table)`.
@@ -209,9 +237,8 @@ fn raw_function(
         // `crisp:fn{...}` passes the namespace itself first.
         if let Value::Table(t) = &params {
             if is_namespace_table(lua, t) && !extra.is_nil() {
-                let err = CrispError::Invalid(format!(
-                    "call it with a dot, not a colon: {label}{{...}}"
-                ));
+                let err =
+                    CrispError::Invalid(format!("call it with a dot, not a colon: {label}{{...}}"));
                 return Ok((false, error_table(lua, &label, &account, &err)?));
             }
         }
@@ -270,9 +297,13 @@ pub fn error_fields(lua: &Lua, v: &Value) -> Option<Table> {
 }
 
 /// Unknown names on `crisp` or `crisp.<account>` raise an error that lists what exists.
-fn missing_field_metatable(lua: &Lua, account: &str, runtime: &CrispRuntime) -> mlua::Result<Table> {
+fn missing_field_metatable(
+    lua: &Lua,
+    account: &str,
+    runtime: &Rc<CrispRuntime>,
+) -> mlua::Result<Table> {
     let mt = lua.create_table()?;
-    let accounts: Vec<String> = runtime.account_names().iter().map(|s| s.to_string()).collect();
+    let runtime = runtime.clone();
     let account = account.to_string();
     mt.set(
         "__index",
@@ -285,6 +316,7 @@ fn missing_field_metatable(lua: &Lua, account: &str, runtime: &CrispRuntime) -> 
             if key.starts_with("__") || RESERVED_NAMES.contains(&key.as_str()) {
                 return Ok(Value::Nil);
             }
+            let accounts = runtime.account_names();
             let functions = FUNCTIONS.iter().map(|f| f.name);
             let msg = if account.is_empty() {
                 let candidates = functions.chain(accounts.iter().map(String::as_str));

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use mlua::{HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
@@ -75,6 +75,8 @@ pub struct Session {
     runtime: Rc<CrispRuntime>,
     print: Rc<RefCell<PrintSink>>,
     interrupt: Arc<AtomicBool>,
+    /// Hook checks since the interrupt was raised.
+    interrupt_checks: Arc<AtomicU32>,
 }
 
 /// Instructions between interrupt checks: cheap, and a tight loop stops within milliseconds.
@@ -93,6 +95,7 @@ impl Session {
             runtime,
             print,
             interrupt,
+            interrupt_checks: Arc::new(AtomicU32::new(0)),
         };
         session.install()?;
         Ok(session)
@@ -103,14 +106,20 @@ impl Session {
         namespace::install(&self.lua, self.runtime.clone())?;
         self.install_print()?;
         let flag = self.interrupt.clone();
+        let checks = self.interrupt_checks.clone();
         self.lua.set_global_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
             move |_, _| {
-                // Stays set until the next evaluation, so a pcall loop cannot swallow it.
-                if flag.load(Ordering::Relaxed) {
-                    Err(mlua::Error::RuntimeError("interrupted".into()))
+                if !flag.load(Ordering::Relaxed) {
+                    return Ok(VmState::Continue);
+                }
+                // Yielding the evaluation's coroutine passes through any `pcall`, so a loop
+                // of pcalls cannot swallow Ctrl-C. Where Lua cannot yield (inside a C call),
+                // mlua ignores the yield: after a few tries, raise an error instead.
+                if checks.fetch_add(1, Ordering::Relaxed) < 20 {
+                    Ok(VmState::Yield)
                 } else {
-                    Ok(VmState::Continue)
+                    Err(mlua::Error::RuntimeError("interrupted".into()))
                 }
             },
         )
@@ -190,19 +199,34 @@ impl Session {
             .ok()
     }
 
-    fn compile(&self, src: &str, name: &str, kind: SourceKind) -> Result<mlua::Function, EvalError> {
+    fn compile(
+        &self,
+        src: &str,
+        name: &str,
+        kind: SourceKind,
+    ) -> Result<mlua::Function, EvalError> {
         let syntax = |e: mlua::Error| EvalError::Syntax(error_message(&e));
         if kind == SourceKind::Script {
             let src = src.strip_prefix("#!").map_or(src, |_| {
                 // Keep the line count: blank out the shebang line only.
                 src.find('\n').map_or("", |i| &src[i..])
             });
-            return self.lua.load(src).set_name(name).into_function().map_err(syntax);
+            return self
+                .lua
+                .load(src)
+                .set_name(name)
+                .into_function()
+                .map_err(syntax);
         }
         if let Some(f) = self.compile_expression(src) {
             return Ok(f);
         }
-        let original = self.lua.load(src).set_name(name).into_function().map_err(syntax)?;
+        let original = self
+            .lua
+            .load(src)
+            .set_name(name)
+            .into_function()
+            .map_err(syntax)?;
         let rewritten = lexer::globalize_top_level_locals(src);
         if rewritten == src {
             return Ok(original);
@@ -216,9 +240,16 @@ impl Session {
     }
 
     /// Evaluate one input; returns the values it produced.
-    pub fn eval(&self, src: &str, name: &str, kind: SourceKind, args: &[String]) -> Result<Vec<Value>, EvalError> {
+    pub fn eval(
+        &self,
+        src: &str,
+        name: &str,
+        kind: SourceKind,
+        args: &[String],
+    ) -> Result<Vec<Value>, EvalError> {
         let function = self.compile(src, name, kind)?;
         self.interrupt.store(false, Ordering::Relaxed);
+        self.interrupt_checks.store(0, Ordering::Relaxed);
         if let Some(cancel) = &self.runtime.cancel {
             cancel.store(false, Ordering::Relaxed);
         }
@@ -229,10 +260,28 @@ impl Session {
         let mut call_args = MultiValue::new();
         call_args.push_back(Value::Function(function));
         for a in args {
-            let s = self.lua.create_string(a).map_err(|e| self.runtime_error(e))?;
+            let s = self
+                .lua
+                .create_string(a)
+                .map_err(|e| self.runtime_error(e))?;
             call_args.push_back(Value::String(s));
         }
-        let result = trampoline.call::<MultiValue>(call_args);
+        // A coroutine per evaluation, so the interrupt hook can yield out of it.
+        let thread = self
+            .lua
+            .create_thread(trampoline)
+            .map_err(|e| self.runtime_error(e))?;
+        let result = thread.resume::<MultiValue>(call_args);
+        if thread.status() == mlua::ThreadStatus::Resumable {
+            if self.interrupt.load(Ordering::Relaxed) {
+                return Err(EvalError::Interrupted);
+            }
+            return Err(EvalError::Runtime {
+                message: "coroutine.yield() outside a coroutine: wrap the code in coroutine.wrap"
+                    .into(),
+                crisp: None,
+            });
+        }
         let mut values: Vec<Value> = match result {
             Ok(v) => v.into_iter().collect(),
             Err(e) => return Err(self.runtime_error(e)),
@@ -255,7 +304,10 @@ impl Session {
 
     /// `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
     fn trampoline(&self) -> mlua::Result<mlua::Function> {
-        if let Ok(f) = self.lua.named_registry_value::<mlua::Function>("crisp-repl.trampoline") {
+        if let Ok(f) = self
+            .lua
+            .named_registry_value::<mlua::Function>("crisp-repl.trampoline")
+        {
             return Ok(f);
         }
         let f: mlua::Function = self
@@ -269,7 +321,8 @@ impl Session {
             )
             .set_name("=trampoline")
             .eval()?;
-        self.lua.set_named_registry_value("crisp-repl.trampoline", f.clone())?;
+        self.lua
+            .set_named_registry_value("crisp-repl.trampoline", f.clone())?;
         Ok(f)
     }
 

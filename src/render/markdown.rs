@@ -42,7 +42,10 @@ pub fn render(markdown: &str, width: usize, colour: bool) -> String {
                         out.push_str(&paint(HEADING, &text));
                         out.push('\n');
                         let rule = if level == 1 { "═" } else { "─" };
-                        out.push_str(&paint("\x1b[2m", &rule.repeat(text.chars().count().min(width))));
+                        out.push_str(&paint(
+                            "\x1b[2m",
+                            &rule.repeat(text.chars().count().min(width)),
+                        ));
                     }
                     _ => out.push_str(&paint(BOLD, &text)),
                 }
@@ -96,11 +99,7 @@ pub fn render(markdown: &str, width: usize, colour: bool) -> String {
                 out.push_str(&"  ".repeat(list_depth.saturating_sub(1)));
                 out.push_str("• ");
             }
-            Event::End(TagEnd::Item) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Event::End(TagEnd::Item) if !out.ends_with('\n') => out.push('\n'),
             Event::End(TagEnd::Paragraph) => {
                 out.push('\n');
                 if list_depth == 0 {
@@ -133,11 +132,7 @@ pub fn render(markdown: &str, width: usize, colour: bool) -> String {
                     out.push_str(&paint(CODE, &text));
                 }
             }
-            Event::SoftBreak => {
-                if table.is_none() && heading.is_none() {
-                    out.push('\n');
-                }
-            }
+            Event::SoftBreak if table.is_none() && heading.is_none() => out.push('\n'),
             Event::HardBreak => out.push('\n'),
             Event::Rule => {
                 ensure_blank_line(&mut out);
@@ -232,7 +227,10 @@ mod tests {
     fn tables_headings_and_code() {
         let md = "## send_message\n\nSend it.\n\n### Parameters\n\n| Name | Type |\n|---|---|\n| `text` | string |\n\n```lua\nlocal x = 1 -- hi\n```\n";
         let out = render(md, 60, false);
-        assert!(out.starts_with("send_message\n────────────\nSend it.\n\nParameters\n┌"), "{out}");
+        assert!(
+            out.starts_with("send_message\n────────────\nSend it.\n\nParameters\n┌"),
+            "{out}"
+        );
         assert!(out.contains("│ text ┆ string │"), "{out}");
         assert!(out.contains("    local x = 1 -- hi\n"), "{out}");
         let coloured = render(md, 60, true);

@@ -65,7 +65,7 @@ pub fn sorted_pairs(t: &Table) -> Vec<(Value, Value)> {
         }
     }
     array.sort_by_key(|(i, _, _)| *i);
-    named.sort_by(|(a, _), (b, _)| key_rank(a).cmp(&key_rank(b)));
+    named.sort_by_cached_key(|(k, _)| key_rank(k));
     array
         .into_iter()
         .map(|(_, k, v)| (k, v))
@@ -87,7 +87,8 @@ fn key_rank(k: &Value) -> (u8, String) {
 /// Ids first, then names, then everything else alphabetically.
 pub fn field_priority(name: &str) -> u8 {
     match name {
-        "session_id" | "people_id" | "campaign_id" | "user_id" | "website_id" | "plugin_id" => 1,
+        "session_id" | "campaign_id" => 0,
+        "people_id" | "user_id" | "plugin_id" | "website_id" => 1,
         _ if name.ends_with("_id") || name == "id" => 2,
         "name" | "nickname" | "email" | "from" | "type" | "state" => 3,
         _ => 5,
@@ -102,7 +103,12 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn write_value(v: &Value, indent: usize, seen: &mut Vec<*const std::ffi::c_void>, out: &mut String) {
+fn write_value(
+    v: &Value,
+    indent: usize,
+    seen: &mut Vec<*const std::ffi::c_void>,
+    out: &mut String,
+) {
     let Value::Table(t) = v else {
         out.push_str(&scalar(v));
         return;

@@ -300,7 +300,9 @@ fn columns(rows: &[Table]) -> Vec<Column> {
         .collect();
     // Ids, then names (a flattened `meta.nickname` counts as a name), then the rest.
     columns.sort_by_key(|c| match c.sub.as_deref() {
-        Some("nickname" | "name" | "email") => plain::field_priority(c.sub.as_deref().unwrap_or("")),
+        Some("nickname" | "name" | "email") => {
+            plain::field_priority(c.sub.as_deref().unwrap_or(""))
+        }
         _ => plain::field_priority(&c.key),
     });
     columns
@@ -330,15 +332,40 @@ fn records_table(rows: &[Table], style: Style) -> String {
     };
     let cells: Vec<Vec<String>> = shown_rows
         .iter()
-        .map(|r| varying.iter().map(|c| cell_text(&c.header(), &c.value(r))).collect())
+        .map(|r| {
+            varying
+                .iter()
+                .map(|c| cell_text(&c.header(), &c.value(r)))
+                .collect()
+        })
         .collect();
     let (keep, hidden) = fit_columns(&varying, &cells, style.width);
     let mut grid = new_grid(style);
-    grid.set_header(
+    let mut header = Row::from(
         keep.iter()
             .map(|&i| header_cell(&varying[i].header(), style))
             .collect::<Vec<_>>(),
     );
+    if style.width.is_some() {
+        header.max_height(1);
+    }
+    grid.set_header(header);
+    if let (Some(primary), Some(_)) = (primary_id(&varying), style.width) {
+        if let Some(pos) = keep.iter().position(|&i| varying[i].key == primary) {
+            let widest = cells
+                .iter()
+                .take(200)
+                .map(|r| r[keep[pos]].chars().count())
+                .max()
+                .unwrap_or(0);
+            if let Some(column) = grid.column_mut(pos) {
+                column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                    // Content plus the cell padding: an id is only useful whole.
+                    comfy_table::Width::Fixed((widest.min(60) + 2) as u16),
+                ));
+            }
+        }
+    }
     for row in &cells {
         let mut r = Row::from(keep.iter().map(|&i| row[i].clone()).collect::<Vec<_>>());
         if style.width.is_some() {
@@ -348,7 +375,10 @@ fn records_table(rows: &[Table], style: Style) -> String {
     }
     let mut out = String::new();
     if !constant.is_empty() {
-        out.push_str(&dim(&fit(&format!("every row: {}", constant.join("  ·  ")), style), style));
+        out.push_str(&dim(
+            &fit(&format!("every row: {}", constant.join("  ·  ")), style),
+            style,
+        ));
         out.push('\n');
     }
     out.push_str(&grid.to_string());
@@ -359,32 +389,89 @@ fn records_table(rows: &[Table], style: Style) -> String {
     }
     if shown_rows.len() < rows.len() {
         out.push('\n');
-        out.push_str(&dim(&format!("… {} more rows", rows.len() - shown_rows.len()), style));
+        out.push_str(&dim(
+            &format!("… {} more rows", rows.len() - shown_rows.len()),
+            style,
+        ));
     }
     out
 }
 
-/// Which columns fit: in priority order while each keeps a readable minimum width.
-fn fit_columns(cols: &[Column], cells: &[Vec<String>], width: Option<usize>) -> (Vec<usize>, usize) {
+/// How much a column is worth when space is short (lower is more important).
+fn importance(col: &Column, primary: Option<&str>) -> u8 {
+    let leaf = col.sub.as_deref().unwrap_or(&col.key);
+    if col.sub.is_none() && Some(col.key.as_str()) == primary {
+        return 0;
+    }
+    match (leaf, col.sub.is_some()) {
+        ("nickname" | "name" | "email", _) => 1,
+        // A nested excerpt mostly repeats a top-level field.
+        (_, true) => 4,
+        _ => plain_importance(leaf),
+    }
+}
+
+fn plain_importance(leaf: &str) -> u8 {
+    match leaf {
+        "state" | "from" | "type" | "title" | "subject" | "tier" => 1,
+        "last_message" | "content" | "text" | "excerpt" | "message" | "description" => 2,
+        _ if is_timestamp_field(leaf) => 3,
+        _ if leaf.ends_with("_id") || leaf == "id" => 5,
+        _ => 4,
+    }
+}
+
+/// The record's own id: the best-ranked id field present.
+fn primary_id(cols: &[Column]) -> Option<String> {
+    cols.iter()
+        .filter(|c| c.sub.is_none() && (c.key.ends_with("_id") || c.key == "id"))
+        .min_by_key(|c| plain::field_priority(&c.key))
+        .map(|c| c.key.clone())
+}
+
+/// The narrowest a name or text column is drawn (7 characters plus padding and border).
+const SQUEEZED: usize = 10;
+
+/// Which columns to draw, in display order, given the width; and how many were left out.
+fn fit_columns(
+    cols: &[Column],
+    cells: &[Vec<String>],
+    width: Option<usize>,
+) -> (Vec<usize>, usize) {
     let Some(width) = width else {
         return ((0..cols.len()).collect(), 0);
     };
-    let mut used = 1; // the left border
-    let mut keep = Vec::new();
-    for (i, col) in cols.iter().enumerate() {
-        let natural = cells
+    let natural = |i: usize| {
+        cells
             .iter()
             .take(200)
             .map(|r| r[i].chars().count())
-            .chain(std::iter::once(col.header().chars().count()))
+            .chain(std::iter::once(cols[i].header().chars().count()))
             .max()
-            .unwrap_or(1);
-        let minimum = natural.clamp(3, 12) + 3; // content plus padding and border
-        if used + minimum > width && !keep.is_empty() {
-            continue;
+            .unwrap_or(1)
+    };
+    let primary = primary_id(cols);
+    let mut order: Vec<usize> = (0..cols.len()).collect();
+    order.sort_by_key(|&i| importance(&cols[i], primary.as_deref()));
+    // Nested values that are only counts (`{3 fields}`) are the first to go.
+    let mut used = 1; // the left border
+    let mut keep = Vec::new();
+    for i in order {
+        let is_primary = importance(&cols[i], primary.as_deref()) == 0;
+        let desired = if is_primary {
+            natural(i)
+        } else {
+            natural(i).min(32)
+        };
+        let cost = desired + 3;
+        if used + cost <= width || keep.is_empty() {
+            used += cost;
+            keep.push(i);
+        } else if importance(&cols[i], primary.as_deref()) <= 2 && used + SQUEEZED <= width {
+            // A name or text column squeezed to what is left still says something.
+            used += SQUEEZED;
+            keep.push(i);
         }
-        used += minimum;
-        keep.push(i);
     }
     let hidden = cols.len() - keep.len();
     (keep, hidden)
@@ -492,10 +579,22 @@ mod tests {
             ], "page": 1, "per_page": 2, "has_more": true}),
         );
         let out = render(&v, PLAIN);
-        assert!(out.starts_with("page = 1  ·  per_page = 2  ·  has_more = true\n"), "{out}");
-        assert!(out.contains("| session_id | state    | meta.nickname | created_at          |"), "{out}");
-        assert!(out.contains("| session_a  | resolved | Ana           | 2026-11-01 12:00:00 |"), "{out}");
-        assert!(out.ends_with("2 rows · page 1 · has_more true (next: page = 2)"), "{out}");
+        assert!(
+            out.starts_with("page = 1  ·  per_page = 2  ·  has_more = true\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| session_id | state    | meta.nickname | created_at          |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| session_a  | resolved | Ana           | 2026-11-01 12:00:00 |"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("2 rows · page 1 · has_more true (next: page = 2)"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -505,7 +604,13 @@ mod tests {
             &lua,
             json!([{"session_id": "session_0123456789abcdef", "last_message": "a very long message that cannot fit", "x": 1, "y": 2, "z": 3, "w": 4}, {"session_id": "s2", "last_message": "short", "x": 5, "y": 6, "z": 7, "w": 8}]),
         );
-        let out = render(&v, Style { width: Some(40), colour: false });
+        let out = render(
+            &v,
+            Style {
+                width: Some(40),
+                colour: false,
+            },
+        );
         for line in out.lines() {
             assert!(line.chars().count() <= 40, "too wide: {line}");
         }
@@ -530,7 +635,10 @@ mod tests {
     #[test]
     fn scalars_and_empty() {
         let lua = Lua::new();
-        let v = lua_value(&lua, json!({"data": [], "page": 3, "per_page": 25, "has_more": false}));
+        let v = lua_value(
+            &lua,
+            json!({"data": [], "page": 3, "per_page": 25, "has_more": false}),
+        );
         let out = render(&v, PLAIN);
         assert!(out.ends_with("(no rows)"), "{out}");
         let v: Value = lua.load("return {1, 'a', true}").eval().unwrap();
@@ -541,9 +649,17 @@ mod tests {
     #[test]
     fn ten_thousand_rows_render() {
         let lua = Lua::new();
-        let rows: Vec<_> = (0..10_000).map(|i| json!({"id": i, "name": format!("n{i}")})).collect();
+        let rows: Vec<_> = (0..10_000)
+            .map(|i| json!({"id": i, "name": format!("n{i}")}))
+            .collect();
         let v = lua_value(&lua, json!(rows));
-        let out = render(&v, Style { width: Some(80), colour: false });
+        let out = render(
+            &v,
+            Style {
+                width: Some(80),
+                colour: false,
+            },
+        );
         assert!(out.ends_with("10000 rows"), "{}", &out[out.len() - 40..]);
     }
 }

@@ -19,18 +19,78 @@ pub struct Command {
 }
 
 pub const COMMANDS: &[Command] = &[
-    Command { name: ":help", args: "", help: "this list", run: help },
-    Command { name: ":doc", args: "[name] [--json]", help: "the API reference: a function or topic; --json for the registry", run: doc },
-    Command { name: ":accounts", args: "", help: "configured accounts, their tiers and where secrets come from", run: accounts },
-    Command { name: ":use", args: "NAME", help: "point `crisp` at another account", run: use_account },
-    Command { name: ":login", args: "[NAME]", help: "store an account's token in the OS keyring", run: login },
-    Command { name: ":json", args: "", help: "toggle raw JSON for results", run: json },
-    Command { name: ":verbose", args: "", help: "toggle logging each request to stderr (never credentials)", run: verbose },
-    Command { name: ":last", args: "", help: "the last HTTP exchange: request, status, time, start of the body", run: last },
-    Command { name: ":load", args: "FILE", help: "run a Lua file in this session", run: load },
-    Command { name: ":pager", args: "", help: "toggle the pager for long results", run: pager },
-    Command { name: ":reset", args: "", help: "a fresh Lua state (accounts and connections stay)", run: reset },
-    Command { name: ":quit", args: "", help: "leave (Ctrl-D does too)", run: quit },
+    Command {
+        name: ":help",
+        args: "",
+        help: "this list",
+        run: help,
+    },
+    Command {
+        name: ":doc",
+        args: "[name] [--json]",
+        help: "the API reference: a function or topic; --json for the registry",
+        run: doc,
+    },
+    Command {
+        name: ":accounts",
+        args: "",
+        help: "configured accounts, their tiers and where secrets come from",
+        run: accounts,
+    },
+    Command {
+        name: ":use",
+        args: "NAME",
+        help: "point `crisp` at another account",
+        run: use_account,
+    },
+    Command {
+        name: ":login",
+        args: "[NAME]",
+        help: "store an account's token in the OS keyring",
+        run: login,
+    },
+    Command {
+        name: ":json",
+        args: "",
+        help: "toggle raw JSON for results",
+        run: json,
+    },
+    Command {
+        name: ":verbose",
+        args: "",
+        help: "toggle logging each request to stderr (never credentials)",
+        run: verbose,
+    },
+    Command {
+        name: ":last",
+        args: "",
+        help: "the last HTTP exchange: request, status, time, start of the body",
+        run: last,
+    },
+    Command {
+        name: ":load",
+        args: "FILE",
+        help: "run a Lua file in this session",
+        run: load,
+    },
+    Command {
+        name: ":pager",
+        args: "",
+        help: "toggle the pager for long results",
+        run: pager,
+    },
+    Command {
+        name: ":reset",
+        args: "",
+        help: "a fresh Lua state (accounts and connections stay)",
+        run: reset,
+    },
+    Command {
+        name: ":quit",
+        args: "",
+        help: "leave (Ctrl-D does too)",
+        run: quit,
+    },
 ];
 
 /// Names for completion (`:exit` is accepted as an alias, not offered).
@@ -42,7 +102,11 @@ pub fn names() -> Vec<&'static str> {
 pub fn dispatch(repl: &mut Repl, line: &str) -> Flow {
     let line = line.trim();
     let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let name = if name == ":exit" || name == ":q" { ":quit" } else { name };
+    let name = if name == ":exit" || name == ":q" {
+        ":quit"
+    } else {
+        name
+    };
     match COMMANDS.iter().find(|c| c.name == name) {
         Some(command) => (command.run)(repl, args.trim()),
         None => {
@@ -106,7 +170,11 @@ fn use_account(repl: &mut Repl, args: &str) -> Flow {
 }
 
 fn login(repl: &mut Repl, args: &str) -> Flow {
-    let name = if args.is_empty() { repl.account.clone() } else { args.to_string() };
+    let name = if args.is_empty() {
+        repl.account.clone()
+    } else {
+        args.to_string()
+    };
     match repl.login(&name) {
         Ok(msg) => println!("{msg}"),
         Err(e) => repl.error(&e),
@@ -124,7 +192,9 @@ fn json(repl: &mut Repl, _: &str) -> Flow {
 fn verbose(repl: &mut Repl, _: &str) -> Flow {
     let trace = &repl.session.runtime().trace;
     let on = !trace.verbose.load(std::sync::atomic::Ordering::Relaxed);
-    trace.verbose.store(on, std::sync::atomic::Ordering::Relaxed);
+    trace
+        .verbose
+        .store(on, std::sync::atomic::Ordering::Relaxed);
     println!("request log {}", if on { "on (stderr)" } else { "off" });
     Flow::Continue
 }
@@ -135,7 +205,15 @@ fn last(repl: &mut Repl, _: &str) -> Flow {
         Some(e) => {
             let status = e.status.map_or("no answer".to_string(), |s| s.to_string());
             println!("{} {}", e.method, e.path);
-            println!("status {status} in {} ms{}", e.elapsed.as_millis(), if e.attempt > 0 { format!(" (retry {})", e.attempt) } else { String::new() });
+            println!(
+                "status {status} in {} ms{}",
+                e.elapsed.as_millis(),
+                if e.attempt > 0 {
+                    format!(" (retry {})", e.attempt)
+                } else {
+                    String::new()
+                }
+            );
             println!("{}", e.body_head);
         }
     }
@@ -163,7 +241,14 @@ fn pager(repl: &mut Repl, _: &str) -> Flow {
         Some(_) => None,
         None => crate::render::pager::command().or_else(|| Some("less -FRX".into())),
     };
-    println!("pager {}", if repl.output.pager.is_some() { "on" } else { "off" });
+    println!(
+        "pager {}",
+        if repl.output.pager.is_some() {
+            "on"
+        } else {
+            "off"
+        }
+    );
     Flow::Continue
 }
 

@@ -225,7 +225,11 @@ pub fn call_context(before: &str) -> Option<CallContext<'_>> {
     let last = tokens.last()?;
     let typing = last.kind == Kind::Name && last.end == before.len() && tokens.len() - 1 > open;
     let word = if typing { last.text(before) } else { "" };
-    let prev_index = if typing { tokens.len() - 2 } else { tokens.len() - 1 };
+    let prev_index = if typing {
+        tokens.len() - 2
+    } else {
+        tokens.len() - 1
+    };
     let prev = tokens[prev_index].text(before);
     if !(prev == "{" || prev == "," || prev == "(") {
         return None;
@@ -379,8 +383,14 @@ mod tests {
         let line = "crisp.send_message{conversation_id = 'x',";
         assert_eq!(hint(line, line.len()).unwrap().0, " text, type?, from?");
         let line = "crisp.send_message{conversation_id = 'x', te";
-        assert_eq!(hint(line, line.len()).unwrap(), ("xt = ".into(), Some("xt = ".into())));
-        assert_eq!(hint("crisp.list_contacts(", 20).unwrap().0, "page?, per_page?");
+        assert_eq!(
+            hint(line, line.len()).unwrap(),
+            ("xt = ".into(), Some("xt = ".into()))
+        );
+        assert_eq!(
+            hint("crisp.list_contacts(", 20).unwrap().0,
+            "page?, per_page?"
+        );
         assert!(hint("print(", 6).is_none());
     }
 }

@@ -32,7 +32,7 @@ pub struct ReplHelper {
     pub lua: Rc<RefCell<mlua::Lua>>,
     pub commands: Vec<&'static str>,
     pub doc_names: Vec<String>,
-    pub accounts: Vec<String>,
+    pub accounts: Rc<RefCell<Vec<String>>>,
     pub colour: bool,
     files: FilenameCompleter,
 }
@@ -42,7 +42,7 @@ impl ReplHelper {
         lua: Rc<RefCell<mlua::Lua>>,
         commands: Vec<&'static str>,
         doc_names: Vec<String>,
-        accounts: Vec<String>,
+        accounts: Rc<RefCell<Vec<String>>>,
         colour: bool,
     ) -> ReplHelper {
         ReplHelper {
@@ -68,10 +68,11 @@ impl Completer for ReplHelper {
         if line.trim_start().starts_with(":load ") {
             return self.files.complete(line, pos, ctx);
         }
+        let accounts = self.accounts.borrow();
         let context = complete::Context {
             commands: &self.commands,
             doc_names: &self.doc_names,
-            accounts: &self.accounts,
+            accounts: &accounts,
         };
         let (start, candidates) = complete::complete(&self.lua.borrow(), line, pos, &context);
         Ok((

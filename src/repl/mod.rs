@@ -33,6 +33,8 @@ pub struct Repl<'a> {
     lua_handle: Rc<RefCell<mlua::Lua>>,
     factory: &'a SessionFactory<'a>,
     config_path: Option<PathBuf>,
+    /// The account names Tab offers (grows after `:login`).
+    helper_accounts: Option<Rc<RefCell<Vec<String>>>>,
 }
 
 impl Repl<'_> {
@@ -45,12 +47,7 @@ impl Repl<'_> {
     }
 
     pub fn account_names(&self) -> Vec<String> {
-        self.session
-            .runtime()
-            .account_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        self.session.runtime().account_names()
     }
 
     /// Evaluate one input with Ctrl-C armed, and report it.
@@ -99,27 +96,55 @@ impl Repl<'_> {
         flags
     }
 
+    /// `:accounts`: every account, its website, tier and where its secret comes from.
     pub fn accounts_report(&self) -> String {
         let runtime = self.session.runtime();
-        let mut out = String::new();
-        for a in &runtime.accounts {
-            let source = runtime
-                .credential_source(&a.name)
-                .map_or("not used yet", |s| s.as_str());
-            let marker = if a.name == self.account { "*" } else { " " };
-            out.push_str(&format!(
-                "{marker} {:<12} website {:<38} tier {:<8} secret: {source}\n",
-                a.name,
-                a.website_id.as_deref().unwrap_or("(unset)"),
-                a.tier.as_str(),
-            ));
-        }
-        out
+        let mut text = crate::auth::status_report(&runtime.accounts(), &runtime.env, None);
+        text.push_str(&format!(
+            "\n`crisp` points at account '{}' (:use NAME to change).",
+            self.account
+        ));
+        text
     }
 
+    /// `:login [NAME]`: the same prompts as `crisp-repl auth login`, read straight from the
+    /// terminal so nothing reaches the line editor's history. The account works at once.
     pub fn login(&mut self, name: &str) -> Result<String, String> {
-        let _ = (name, &self.config_path);
-        Err("login is not available yet".into())
+        crate::config::check_account_name(name).or_else(|e| {
+            if name == crate::accounts::DEFAULT_ACCOUNT {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        let runtime = self.session.runtime().clone();
+        let outcome = crate::auth::login_interactive(name, self.config_path.clone(), &runtime.env)
+            .map_err(|e| e.to_string())?;
+        let mut account = runtime.account(&outcome.account).unwrap_or_else(|| {
+            let base_url = runtime
+                .account(crate::accounts::DEFAULT_ACCOUNT)
+                .map(|a| a.base_url)
+                .unwrap_or_else(|| crate::crisp::client::DEFAULT_BASE_URL.to_string());
+            crate::accounts::Account {
+                name: outcome.account.clone(),
+                website_id: None,
+                tier: outcome.tier,
+                origin: "config",
+                base_url,
+                fixed: None,
+            }
+        });
+        account.website_id = Some(outcome.website_id.clone());
+        account.tier = outcome.tier;
+        account.fixed = None;
+        runtime.update_account(account);
+        crate::lua::namespace::add_account(self.session.lua(), &runtime, &outcome.account)
+            .map_err(|e| e.to_string())?;
+        if let Some(helper) = self.helper_accounts.as_ref() {
+            helper.borrow_mut().retain(|a| a != &outcome.account);
+            helper.borrow_mut().push(outcome.account.clone());
+        }
+        Ok(outcome.to_string())
     }
 }
 
@@ -145,7 +170,8 @@ pub fn expand_home(path: &str) -> PathBuf {
 
 fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     match editor.load_history(path) {
         Ok(()) => Ok(()),
@@ -169,17 +195,12 @@ pub fn run(
         .completion_type(rustyline::CompletionType::List)
         .build();
     let lua_handle = Rc::new(RefCell::new(session.lua().clone()));
-    let accounts: Vec<String> = session
-        .runtime()
-        .account_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let accounts = Rc::new(RefCell::new(session.runtime().account_names()));
     let helper = ReplHelper::new(
         lua_handle.clone(),
         commands::names(),
         crate::docs::names(),
-        accounts,
+        accounts.clone(),
         output.colour,
     );
     let mut editor: Editor<ReplHelper, FileHistory> = Editor::with_config(config)?;
@@ -201,6 +222,7 @@ pub fn run(
         lua_handle,
         factory,
         config_path: options.config_path.clone(),
+        helper_accounts: Some(accounts),
     };
     if let Err(e) = interrupt::install(repl.interrupt_flags()) {
         eprintln!("warning: Ctrl-C cannot interrupt evaluations: {e}");
@@ -237,8 +259,16 @@ pub fn run(
             continue;
         }
         if chunk.is_empty() && line.trim_start().starts_with(':') {
-            // The command line goes to history; what `:login` prompts for never does.
-            remember(&mut editor, &line, history.as_deref().filter(|_| history_ok));
+            // The command line goes to history (what `:login` prompts for never does);
+            // `:quit` would only crowd the top of it.
+            let first = line.split_whitespace().next().unwrap_or("");
+            if !matches!(first, ":quit" | ":exit" | ":q") {
+                remember(
+                    &mut editor,
+                    &line,
+                    history.as_deref().filter(|_| history_ok),
+                );
+            }
             if commands::dispatch(&mut repl, &line) == Flow::Quit {
                 break;
             }
@@ -250,7 +280,11 @@ pub fn run(
             continue;
         }
         let src = std::mem::take(&mut chunk);
-        remember(&mut editor, src.trim_end(), history.as_deref().filter(|_| history_ok));
+        remember(
+            &mut editor,
+            src.trim_end(),
+            history.as_deref().filter(|_| history_ok),
+        );
         repl.eval(&src, "=input", SourceKind::Interactive);
     }
     Ok(0)

@@ -69,9 +69,14 @@ pub fn bare_command(home: &Path) -> Command {
     cmd.env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
-        .env("CRISP_REPL_CONFIG", home.join("config/crisp-repl/config.toml"))
+        .env(
+            "CRISP_REPL_CONFIG",
+            home.join("config/crisp-repl/config.toml"),
+        )
         // No keyring reachable unless a test sets one up.
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // Without the variable, D-Bus clients try $XDG_RUNTIME_DIR/bus: point it at nothing.
+        .env("XDG_RUNTIME_DIR", home.join("no-runtime"))
         .timeout(std::time::Duration::from_secs(60));
     cmd
 }
