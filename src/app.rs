@@ -28,7 +28,30 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Some(Command::DemoServer { port, size }) => run_demo_server(port, size),
         Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
+        Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
         None => run_lua(cli),
+    }
+}
+
+/// `crisp-repl doc`: styled on a terminal, markdown in a pipe, JSON with --json.
+fn run_doc(name: Option<&str>, json: bool) -> anyhow::Result<u8> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::docs::registry_json())?
+        );
+        return Ok(0);
+    }
+    let mode = output::decide_mode(false, true, std::io::stdout().is_terminal());
+    let no_color = std::env::var("NO_COLOR").ok();
+    let mut out = Output::new(mode, output::colour_enabled(mode, no_color.as_deref()));
+    out.pager = crate::render::pager::command();
+    match crate::docs::render_topic(name, out.width(), out.colour) {
+        Ok(text) => {
+            out.print_long(text.trim_end());
+            Ok(0)
+        }
+        Err(e) => Err(UsageError(e).into()),
     }
 }
 

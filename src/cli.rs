@@ -85,6 +85,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the API reference: one function or topic, or the registry as JSON.
+    Doc {
+        /// A function (send_message, crisp.send_message) or topic (accounts, paging, ...).
+        name: Option<String>,
+        /// The function registry as JSON: names, parameters, types, ranges, examples.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage credentials in the OS keyring: login, logout, status.
     Auth(crate::auth::AuthArgs),
     /// Run the demo Crisp API standalone until killed; prints the variables to use it.

@@ -120,7 +120,16 @@ impl Output {
         let any_table = values.iter().any(|v| matches!(v, Value::Table(_)));
         let parts: Vec<String> = values
             .iter()
-            .map(|v| render::table::render(v, style))
+            .map(
+                |v| match crate::lua::namespace::error_fields(session.lua(), v) {
+                    // A caught Crisp error reads as its message, not as a record.
+                    Some(fields) => format!(
+                        "<error: {}>",
+                        fields.raw_get::<String>("message").unwrap_or_default()
+                    ),
+                    None => render::table::render(v, style),
+                },
+            )
             .collect();
         parts.join(if any_table { "\n" } else { "\t" })
     }

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::client::Client;
 use super::error::CrispError;
-use super::paging::{fetch_window, Plan};
+use super::paging::{fetch_window, Plan, REST_MAX_PER_PAGE};
 use super::registry::{FunctionSpec, ValidParams};
 use super::Tier;
 
@@ -50,12 +50,10 @@ pub fn call(
         return Err(CrispError::ReadOnly(spec.name.to_string()));
     }
     let result = match spec.name {
-        "list_conversations" => list(target, "conversations", params, |v| v),
+        name if list_route(name).is_some() => list(target, name, params),
         "get_conversation" => get_conversation(target, required(params, "conversation_id")?),
         "send_message" => send_message(target, params, policy),
-        "list_contacts" => list(target, "people/profiles", params, normalize_contact),
         "get_contact" => get_contact(target, required(params, "contact_id")?),
-        "list_campaigns" => list(target, "campaigns/list", params, with_campaign_state),
         "get_current_user" => get_current_user(target),
         other => Err(CrispError::Invalid(format!(
             "'{other}' is in the registry but has no operation"
@@ -78,30 +76,47 @@ fn website_path(target: &Target, rest: &str) -> String {
     format!("website/{}/{}", encode_segment(target.website_id), rest)
 }
 
-/// A paged list through the bridge: `{data, page, per_page, has_more}`.
-fn list(
+/// The REST route and item shaping of each list function.
+fn list_route(name: &str) -> Option<(&'static str, fn(Value) -> Value)> {
+    match name {
+        "list_conversations" => Some(("conversations", |v| v)),
+        "list_contacts" => Some(("people/profiles", normalize_contact)),
+        "list_campaigns" => Some(("campaigns/list", with_campaign_state)),
+        _ => None,
+    }
+}
+
+/// One REST page of a list route, as Crisp serves it.
+fn rest_page(
     target: &Target,
     route: &str,
-    params: &ValidParams,
-    shape: fn(Value) -> Value,
-) -> Result<Value, CrispError> {
+    page: u64,
+    per_page: u64,
+) -> Result<Vec<Value>, CrispError> {
+    let path = website_path(target, &format!("{route}/{page}"));
+    let answer = target
+        .client
+        .get(&path, &[("per_page", per_page.to_string())])?;
+    match answer.data {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(Vec::new()),
+        other => Err(CrispError::Malformed {
+            status: answer.status,
+            problem: "data should be an array".into(),
+            snippet: super::client::head(other.to_string().as_bytes(), 120),
+        }),
+    }
+}
+
+/// A paged list through the bridge: `{data, page, per_page, has_more}`.
+fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Value, CrispError> {
+    let (route, shape) = list_route(name)
+        .ok_or_else(|| CrispError::Invalid(format!("{name} is not a list function")))?;
     let page = params.int("page").unwrap_or(1).max(1) as u64;
     let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100) as u64;
     let plan = Plan::new(page, per_page);
-    let window = fetch_window(&plan, |rest_page, rest_per_page| {
-        let path = website_path(target, &format!("{route}/{rest_page}"));
-        let answer = target
-            .client
-            .get(&path, &[("per_page", rest_per_page.to_string())])?;
-        match answer.data {
-            Value::Array(items) => Ok(items),
-            Value::Null => Ok(Vec::new()),
-            other => Err(CrispError::Malformed {
-                status: answer.status,
-                problem: "data should be an array".into(),
-                snippet: super::client::head(other.to_string().as_bytes(), 120),
-            }),
-        }
+    let window = fetch_window(&plan, |rest_page_no, rest_per_page| {
+        rest_page(target, route, rest_page_no, rest_per_page)
     })?;
     Ok(json!({
         "data": window.items.into_iter().map(shape).collect::<Vec<_>>(),
@@ -109,6 +124,51 @@ fn list(
         "per_page": per_page,
         "has_more": window.has_more,
     }))
+}
+
+/// Every item of a list function from a starting point, in REST pages of the largest size
+/// Crisp serves, so walking a whole list costs the fewest requests (`crisp.all`, `crisp.paginate`).
+pub struct ListCursor {
+    route: &'static str,
+    shape: fn(Value) -> Value,
+    next_page: u64,
+    /// Items of the first page before the starting point.
+    skip: usize,
+    done: bool,
+}
+
+impl ListCursor {
+    /// Start where `page`/`per_page` of `spec` would start; `None` for a function that does not list.
+    pub fn new(spec: &FunctionSpec, params: &ValidParams) -> Option<ListCursor> {
+        let (route, shape) = list_route(spec.name)?;
+        let page = params.int("page").unwrap_or(1).max(1) as u64;
+        let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100) as u64;
+        let start = (page - 1).saturating_mul(per_page);
+        Some(ListCursor {
+            route,
+            shape,
+            next_page: start / REST_MAX_PER_PAGE + 1,
+            skip: (start % REST_MAX_PER_PAGE) as usize,
+            done: false,
+        })
+    }
+
+    /// The next batch of items, or `None` once the list is exhausted.
+    pub fn next_batch(&mut self, target: &Target) -> Result<Option<Vec<Value>>, CrispError> {
+        if self.done {
+            return Ok(None);
+        }
+        let batch = rest_page(target, self.route, self.next_page, REST_MAX_PER_PAGE)?;
+        self.next_page += 1;
+        // A short page is the last one (Crisp answers an empty page past the end).
+        self.done = (batch.len() as u64) < REST_MAX_PER_PAGE;
+        let skip = std::mem::take(&mut self.skip);
+        let items: Vec<Value> = batch.into_iter().skip(skip).map(self.shape).collect();
+        if items.is_empty() && self.done {
+            return Ok(None);
+        }
+        Ok(Some(items))
+    }
 }
 
 fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispError> {

@@ -143,15 +143,12 @@ impl CrispRuntime {
         self.clients.borrow().get(account).map(|(_, s)| *s)
     }
 
-    /// Validate and run one call.
-    pub fn call(
+    /// Run `f` against the account's client (built on first use).
+    fn with_target<T>(
         &self,
         account_name: &str,
-        spec: &FunctionSpec,
-        params: &Value,
-    ) -> Result<Json, CrispError> {
-        let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
-        let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
+        f: impl FnOnce(&Target) -> Result<T, CrispError>,
+    ) -> Result<T, CrispError> {
         let account = self
             .account(account_name)
             .ok_or_else(|| CrispError::Invalid(format!("unknown account '{account_name}'")))?;
@@ -161,7 +158,21 @@ impl CrispRuntime {
             website_id: account.website_id.as_deref().unwrap_or_default(),
             client: &client,
         };
-        api::call(&target, spec, &valid, self.policy)
+        f(&target)
+    }
+
+    /// Validate and run one call.
+    pub fn call(
+        &self,
+        account_name: &str,
+        spec: &FunctionSpec,
+        params: &Value,
+    ) -> Result<Json, CrispError> {
+        let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
+        let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
+        self.with_target(account_name, |target| {
+            api::call(target, spec, &valid, self.policy)
+        })
     }
 }
 
@@ -175,8 +186,8 @@ pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
         .load(
             r#"
             local raw = ...
-            return function(params, extra)
-              local ok, result = raw(params, extra)
+            return function(...)
+              local ok, result = raw(...)
               if ok then return result end
               error(result, 0)
             end
@@ -211,14 +222,146 @@ pub fn add_account(lua: &Lua, runtime: &Rc<CrispRuntime>, name: &str) -> mlua::R
 
 fn account_table(lua: &Lua, runtime: &Rc<CrispRuntime>, account: &str) -> mlua::Result<Table> {
     let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+    let index = function_index(lua)?;
     let table = lua.create_table()?;
     for spec in FUNCTIONS {
         let raw = raw_function(lua, runtime.clone(), account.to_string(), spec)?;
         let f: mlua::Function = wrap.call(raw)?;
+        // So `crisp.all(crisp.list_contacts, ...)` knows which account and function it was given.
+        index.raw_set(f.clone(), format!("{account}/{}", spec.name))?;
         table.raw_set(spec.name, f)?;
     }
+    table.raw_set("paginate", paginate_function(lua, runtime.clone())?)?;
+    table.raw_set("all", all_function(lua, runtime.clone())?)?;
     table.set_metatable(Some(missing_field_metatable(lua, account, runtime)?))?;
     Ok(table)
+}
+
+const FUNCTION_INDEX: &str = "crisp-repl.functions";
+
+/// Namespace functions -> "account/name".
+fn function_index(lua: &Lua) -> mlua::Result<Table> {
+    if let Ok(t) = lua.named_registry_value::<Table>(FUNCTION_INDEX) {
+        return Ok(t);
+    }
+    let t = lua.create_table()?;
+    lua.set_named_registry_value(FUNCTION_INDEX, t.clone())?;
+    Ok(t)
+}
+
+/// Which list function `f` is, with its validated parameters, or a clear error.
+fn list_call(
+    lua: &Lua,
+    helper: &str,
+    f: &Value,
+    params: &Value,
+) -> Result<(String, api::ListCursor), CrispError> {
+    let lists = "list_conversations, list_contacts or list_campaigns";
+    let usage = || {
+        CrispError::Invalid(format!(
+            "the first argument must be a list function such as crisp.list_conversations ({lists}); e.g. crisp.{helper}(crisp.list_contacts, {{per_page = 100}})"
+        ))
+    };
+    let Value::Function(f) = f else {
+        return Err(usage());
+    };
+    let entry: Option<String> = function_index(lua)
+        .and_then(|t| t.raw_get(f.clone()))
+        .map_err(|e| CrispError::Invalid(e.to_string()))?;
+    let (account, name) = entry
+        .as_deref()
+        .and_then(|e| e.split_once('/'))
+        .ok_or_else(usage)?;
+    let spec = registry::function(name).ok_or_else(usage)?;
+    let not_a_list = || CrispError::Invalid(format!("it pages through {lists}, not {name}"));
+    api::ListCursor::new(spec, &Default::default()).ok_or_else(not_a_list)?;
+    let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
+    let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
+    let cursor = api::ListCursor::new(spec, &valid).ok_or_else(not_a_list)?;
+    Ok((account.to_string(), cursor))
+}
+
+/// `crisp.all(fn, params, max_items)`: every item in one array, refusing more than max_items.
+fn all_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua::Function> {
+    let raw = lua.create_function(
+        move |lua, (f, params, max): (Value, Value, Value)| -> mlua::Result<(bool, Value)> {
+            let result = (|| {
+                let max = match max {
+                    Value::Nil => DEFAULT_ALL_LIMIT,
+                    Value::Integer(n) if n >= 1 => n as usize,
+                    _ => {
+                        return Err(CrispError::Invalid(
+                            "max_items must be a positive integer".into(),
+                        ))
+                    }
+                };
+                let (account, mut cursor) = list_call(lua, "all", &f, &params)?;
+                runtime.with_target(&account, |target| {
+                    let mut items = Vec::new();
+                    while let Some(batch) = cursor.next_batch(target)? {
+                        items.extend(batch);
+                        if items.len() > max {
+                            return Err(CrispError::Invalid(format!(
+                                "the list has more than max_items = {max} items; pass a larger max_items, or walk it with crisp.paginate"
+                            )));
+                        }
+                    }
+                    Ok(Json::Array(items))
+                })
+            })();
+            match result {
+                Ok(json) => Ok((true, convert::to_lua(lua, &json)?)),
+                Err(e) => Ok((false, error_table(lua, "crisp.all", "", &e)?)),
+            }
+        },
+    )?;
+    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+    wrap.call(raw)
+}
+
+/// Items `crisp.all` returns at most unless told otherwise.
+pub const DEFAULT_ALL_LIMIT: usize = 10_000;
+
+/// `crisp.paginate(fn, params)`: an iterator over every item, fetching pages as it goes.
+fn paginate_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua::Function> {
+    let raw = lua.create_function(
+        move |lua, (f, params): (Value, Value)| -> mlua::Result<(bool, Value)> {
+            let (account, cursor) = match list_call(lua, "paginate", &f, &params) {
+                Ok(found) => found,
+                Err(e) => return Ok((false, error_table(lua, "crisp.paginate", "", &e)?)),
+            };
+            let state = RefCell::new((cursor, std::collections::VecDeque::<Json>::new()));
+            let runtime = runtime.clone();
+            let next = lua.create_function(
+                move |lua, _: mlua::MultiValue| -> mlua::Result<(bool, Value)> {
+                    let mut state = state.borrow_mut();
+                    let (cursor, buffer) = &mut *state;
+                    if buffer.is_empty() {
+                        let batch =
+                            runtime.with_target(&account, |target| cursor.next_batch(target));
+                        match batch {
+                            Ok(Some(items)) => buffer.extend(items),
+                            Ok(None) => {}
+                            Err(e) => {
+                                return Ok((
+                                    false,
+                                    error_table(lua, "crisp.paginate", &account, &e)?,
+                                ))
+                            }
+                        }
+                    }
+                    match buffer.pop_front() {
+                        Some(item) => Ok((true, convert::to_lua(lua, &item)?)),
+                        None => Ok((true, Value::Nil)),
+                    }
+                },
+            )?;
+            let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+            Ok((true, Value::Function(wrap.call(next)?)))
+        },
+    )?;
+    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+    wrap.call(raw)
 }
 
 /// The Rust side of one function: returns `(true, result)` or `(false, error table)`.
@@ -276,7 +419,9 @@ pub fn error_table(lua: &Lua, label: &str, account: &str, err: &CrispError) -> m
     let t = lua.create_table()?;
     t.raw_set("message", format!("{label}: {err}"))?;
     t.raw_set("fn", label)?;
-    t.raw_set("account", account)?;
+    if !account.is_empty() {
+        t.raw_set("account", account)?;
+    }
     t.raw_set("kind", err.kind())?;
     if let Some(status) = err.status() {
         t.raw_set("status", status)?;
