@@ -76,8 +76,11 @@ fn website_path(target: &Target, rest: &str) -> String {
     format!("website/{}/{}", encode_segment(target.website_id), rest)
 }
 
+/// How each item of a list is reshaped for Lua.
+type Shape = fn(Value) -> Value;
+
 /// The REST route and item shaping of each list function.
-fn list_route(name: &str) -> Option<(&'static str, fn(Value) -> Value)> {
+fn list_route(name: &str) -> Option<(&'static str, Shape)> {
     match name {
         "list_conversations" => Some(("conversations", |v| v)),
         "list_contacts" => Some(("people/profiles", normalize_contact)),
@@ -130,7 +133,7 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Value, Cris
 /// Crisp serves, so walking a whole list costs the fewest requests (`crisp.all`, `crisp.paginate`).
 pub struct ListCursor {
     route: &'static str,
-    shape: fn(Value) -> Value,
+    shape: Shape,
     next_page: u64,
     /// Items of the first page before the starting point.
     skip: usize,
