@@ -100,17 +100,9 @@ fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
         };
         (accounts::resolve(&file, &env).map_err(UsageError)?, None)
     };
-    let secs = |s: f64, what: &str| {
-        if s.is_finite() && s > 0.0 {
-            Ok(Duration::from_secs_f64(s))
-        } else {
-            Err(UsageError(format!(
-                "{what} must be a positive number of seconds"
-            )))
-        }
-    };
+    let secs = |s: f64, what: &str| positive_secs(s, what);
     let options = ClientOptions {
-        timeout: secs(cli.timeout, "--timeout")?,
+        timeout: secs(cli.timeout.unwrap_or(30.0), "--timeout")?,
         connect_timeout: secs(cli.connect_timeout, "--connect-timeout")?,
         ..ClientOptions::default()
     };
@@ -134,12 +126,24 @@ fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
     })
 }
 
+/// Seconds from the command line as a Duration; never panics on odd input.
+fn positive_secs(s: f64, what: &str) -> Result<Duration, UsageError> {
+    match Duration::try_from_secs_f64(s) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(UsageError(format!(
+            "{what} must be a positive number of seconds, got {s:?}"
+        ))),
+    }
+}
+
 /// A Lua state on `runtime`, with `doc()` and print capture set for `output`'s mode.
 fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow::Result<Session> {
     let memory = (cli.memory_limit > 0).then(|| cli.memory_limit.saturating_mul(1024 * 1024));
     let session = Session::new(runtime.clone(), memory)
         .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;
     session.set_print_capture(output.mode == Mode::Json);
+    let eval_timeout = cli.timeout.map(|t| positive_secs(t, "--timeout")).transpose()?;
+    session.set_eval_timeout(eval_timeout);
     let (width, colour) = (output.width(), output.colour);
     let doc = session
         .lua()

@@ -70,9 +70,10 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
 
-    /// Seconds a request may take in all.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
+    /// The longest a request, or one evaluation, may take [default: 30 s per request;
+    /// evaluations unlimited]. Stops runaway loops in scripts and pipes.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
 
     /// Seconds to wait for a connection.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]

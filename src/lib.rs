@@ -3,6 +3,9 @@
 //! Data flows one way: input -> `lua::session` -> `lua::namespace` -> `crisp::registry`
 //! (validation) -> `crisp::api` -> `crisp::client` (HTTP) -> back as Lua values -> `output`.
 
+// Outside data (network, files, user input) must never reach an unwrap: errors say what to do.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod accounts;
 pub mod app;
 pub mod auth;

@@ -139,6 +139,7 @@ impl Output {
             EvalError::Syntax(m) => format!("syntax error: {m}"),
             EvalError::Runtime { message, .. } => format!("error: {message}"),
             EvalError::Interrupted => "interrupted".to_string(),
+            EvalError::Timeout(_) => format!("error: {e}"),
         };
         if self.colour {
             format!("\x1b[31m{text}\x1b[0m")
@@ -183,6 +184,10 @@ fn error_json(e: &EvalError) -> Json {
         EvalError::Syntax(m) => {
             err.insert("kind".into(), json!("syntax"));
             err.insert("message".into(), json!(m));
+        }
+        EvalError::Timeout(_) => {
+            err.insert("kind".into(), json!("timeout"));
+            err.insert("message".into(), json!(e.to_string()));
         }
         EvalError::Interrupted => {
             err.insert("kind".into(), json!("interrupted"));

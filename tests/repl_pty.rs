@@ -257,3 +257,37 @@ fn colon_commands() {
     s.expect("unknown command ':nope'").unwrap();
     quit(s);
 }
+
+#[test]
+fn bad_history_files_warn_and_the_repl_still_starts() {
+    let home = tempfile::tempdir().unwrap();
+    // Corrupt: not UTF-8. The file must survive untouched.
+    let corrupt = home.path().join("corrupt");
+    std::fs::write(&corrupt, b"#V2\n\xff\xfe\x00garbage\n").unwrap();
+    // A directory where the file should be, and a path below a regular file (cannot be created).
+    let dir = home.path().join("a_directory");
+    std::fs::create_dir(&dir).unwrap();
+    let blocker = home.path().join("plain_file");
+    std::fs::write(&blocker, "x").unwrap();
+    for path in [corrupt.clone(), dir, blocker.join("history")] {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("crisp-repl"));
+        cmd.args(["--demo", "--no-pager", "--history"])
+            .arg(&path)
+            .env("HOME", home.path())
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1");
+        let mut s = Session::spawn(cmd).unwrap();
+        let _ = s.get_process_mut().set_window_size(120, 40);
+        s.set_expect_timeout(Some(Duration::from_secs(20)));
+        s.expect("warning: ").unwrap();
+        s.expect("crisp:default> ").unwrap();
+        s.send_line("6*7").unwrap();
+        s.expect(line("42")).unwrap();
+        quit(s);
+    }
+    assert_eq!(
+        std::fs::read(&corrupt).unwrap(),
+        b"#V2\n\xff\xfe\x00garbage\n",
+        "a corrupt history file is left alone"
+    );
+}

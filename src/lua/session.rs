@@ -6,8 +6,9 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use mlua::{HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
@@ -40,6 +41,8 @@ pub enum EvalError {
         crisp: Option<CallErrorFields>,
     },
     Interrupted,
+    /// Stopped by `--timeout` after this long.
+    Timeout(std::time::Duration),
 }
 
 impl std::fmt::Display for EvalError {
@@ -48,6 +51,11 @@ impl std::fmt::Display for EvalError {
             EvalError::Syntax(m) => write!(f, "syntax error: {m}"),
             EvalError::Runtime { message, .. } => f.write_str(message),
             EvalError::Interrupted => f.write_str("interrupted"),
+            EvalError::Timeout(after) => write!(
+                f,
+                "timed out: the evaluation was stopped after {}s (--timeout)",
+                after.as_secs_f64()
+            ),
         }
     }
 }
@@ -77,6 +85,36 @@ pub struct Session {
     interrupt: Arc<AtomicBool>,
     /// Hook checks since the interrupt was raised.
     interrupt_checks: Arc<AtomicU32>,
+    limit: Arc<EvalLimit>,
+}
+
+/// `--timeout` for one evaluation: the hook stops it once the deadline passes.
+struct EvalLimit {
+    base: Instant,
+    timeout: Mutex<Option<Duration>>,
+    /// Milliseconds after `base`; 0 = no deadline.
+    deadline_ms: AtomicU64,
+    timed_out: AtomicBool,
+}
+
+impl EvalLimit {
+    fn arm(&self) {
+        self.timed_out.store(false, Ordering::Relaxed);
+        let timeout = self.timeout.lock().ok().and_then(|t| *t);
+        let deadline = timeout.map_or(0, |t| {
+            (self.base.elapsed() + t).as_millis().max(1) as u64
+        });
+        self.deadline_ms.store(deadline, Ordering::Relaxed);
+    }
+
+    /// True once the deadline has passed (and remembers it).
+    fn expired(&self) -> bool {
+        let deadline = self.deadline_ms.load(Ordering::Relaxed);
+        if deadline != 0 && self.base.elapsed().as_millis() as u64 > deadline {
+            self.timed_out.store(true, Ordering::Relaxed);
+        }
+        self.timed_out.load(Ordering::Relaxed)
+    }
 }
 
 /// Instructions between interrupt checks: cheap, and a tight loop stops within milliseconds.
@@ -96,6 +134,12 @@ impl Session {
             print,
             interrupt,
             interrupt_checks: Arc::new(AtomicU32::new(0)),
+            limit: Arc::new(EvalLimit {
+                base: Instant::now(),
+                timeout: Mutex::new(None),
+                deadline_ms: AtomicU64::new(0),
+                timed_out: AtomicBool::new(false),
+            }),
         };
         session.install()?;
         Ok(session)
@@ -107,9 +151,13 @@ impl Session {
         self.install_print()?;
         let flag = self.interrupt.clone();
         let checks = self.interrupt_checks.clone();
+        let limit = self.limit.clone();
         self.lua.set_global_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
             move |_, _| {
+                if limit.expired() {
+                    flag.store(true, Ordering::Relaxed);
+                }
                 if !flag.load(Ordering::Relaxed) {
                     return Ok(VmState::Continue);
                 }
@@ -239,8 +287,33 @@ impl Session {
             .unwrap_or(original))
     }
 
+    /// Stop evaluations that run longer than `timeout` (`--timeout`); `None` = no limit.
+    pub fn set_eval_timeout(&self, timeout: Option<Duration>) {
+        if let Ok(mut t) = self.limit.timeout.lock() {
+            *t = timeout;
+        }
+    }
+
     /// Evaluate one input; returns the values it produced.
     pub fn eval(
+        &self,
+        src: &str,
+        name: &str,
+        kind: SourceKind,
+        args: &[String],
+    ) -> Result<Vec<Value>, EvalError> {
+        self.limit.arm();
+        let result = self.eval_inner(src, name, kind, args);
+        match result {
+            Err(EvalError::Interrupted) if self.limit.timed_out.load(Ordering::Relaxed) => {
+                let after = self.limit.timeout.lock().ok().and_then(|t| *t);
+                Err(EvalError::Timeout(after.unwrap_or_default()))
+            }
+            other => other,
+        }
+    }
+
+    fn eval_inner(
         &self,
         src: &str,
         name: &str,

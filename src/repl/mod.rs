@@ -263,11 +263,7 @@ pub fn run(
             // `:quit` would only crowd the top of it.
             let first = line.split_whitespace().next().unwrap_or("");
             if !matches!(first, ":quit" | ":exit" | ":q") {
-                remember(
-                    &mut editor,
-                    &line,
-                    history.as_deref().filter(|_| history_ok),
-                );
+                remember(&mut editor, &line, history.as_deref(), &mut history_ok);
             }
             if commands::dispatch(&mut repl, &line) == Flow::Quit {
                 break;
@@ -280,11 +276,7 @@ pub fn run(
             continue;
         }
         let src = std::mem::take(&mut chunk);
-        remember(
-            &mut editor,
-            src.trim_end(),
-            history.as_deref().filter(|_| history_ok),
-        );
+        remember(&mut editor, src.trim_end(), history.as_deref(), &mut history_ok);
         repl.eval(&src, "=input", SourceKind::Interactive);
     }
     Ok(0)
@@ -292,14 +284,26 @@ pub fn run(
 
 /// Add an entry and append it to the history file at once, so a crash loses nothing and two
 /// sessions both keep their lines.
-fn remember(editor: &mut Editor<ReplHelper, FileHistory>, entry: &str, path: Option<&Path>) {
+/// A history file that cannot be written (read-only disk, permissions) warns once; the session
+/// goes on with in-memory history.
+fn remember(
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    entry: &str,
+    path: Option<&Path>,
+    file_ok: &mut bool,
+) {
     match editor.add_history_entry(entry) {
         Ok(true) => {}
         _ => return,
     }
-    if let Some(path) = path {
-        if let Err(e) = editor.append_history(path) {
-            eprintln!("warning: cannot save history to {}: {e}", path.display());
-        }
+    let Some(path) = path.filter(|_| *file_ok) else {
+        return;
+    };
+    if let Err(e) = editor.append_history(path) {
+        eprintln!(
+            "warning: cannot save history to {}: {e}; this session's lines stay in memory only",
+            path.display()
+        );
+        *file_ok = false;
     }
 }
