@@ -20,17 +20,39 @@ fn assert_protocol(line: &Value) {
         Some(Value::Bool(true)) => {
             assert!(obj["values"].is_array(), "{line}");
             assert!(obj["output"].is_string(), "{line}");
-            assert!(obj.keys().all(|k| ["ok", "values", "output"].contains(&k.as_str())), "{line}");
+            assert!(
+                obj.keys()
+                    .all(|k| ["ok", "values", "output"].contains(&k.as_str())),
+                "{line}"
+            );
         }
         Some(Value::Bool(false)) => {
             let err = obj["error"].as_object().expect("error object");
-            let kinds = ["lua", "syntax", "validation", "http", "auth", "timeout", "interrupted"];
-            assert!(kinds.contains(&err["kind"].as_str().unwrap_or("")), "{line}");
+            let kinds = [
+                "lua",
+                "syntax",
+                "validation",
+                "http",
+                "auth",
+                "timeout",
+                "interrupted",
+            ];
+            assert!(
+                kinds.contains(&err["kind"].as_str().unwrap_or("")),
+                "{line}"
+            );
             assert!(err["message"].is_string(), "{line}");
             for k in err.keys() {
-                assert!(["kind", "message", "fn", "status", "reason"].contains(&k.as_str()), "{line}");
+                assert!(
+                    ["kind", "message", "fn", "status", "reason"].contains(&k.as_str()),
+                    "{line}"
+                );
             }
-            assert!(obj.keys().all(|k| ["ok", "error", "output"].contains(&k.as_str())), "{line}");
+            assert!(
+                obj.keys()
+                    .all(|k| ["ok", "error", "output"].contains(&k.as_str())),
+                "{line}"
+            );
         }
         _ => panic!("no boolean ok: {line}"),
     }
@@ -56,7 +78,10 @@ return crisp.get_conversation{conversation_id = 'session_abc123'}.conversation.m
     for l in &lines {
         assert_protocol(l);
     }
-    assert_eq!(lines[0], json!({"ok": true, "values": [1, "two", true, null], "output": "hello\n"}));
+    assert_eq!(
+        lines[0],
+        json!({"ok": true, "values": [1, "two", true, null], "output": "hello\n"})
+    );
     let list = &lines[1]["values"][0];
     assert_eq!(list["page"], 1);
     assert_eq!(list["has_more"], true);
@@ -64,7 +89,10 @@ return crisp.get_conversation{conversation_id = 'session_abc123'}.conversation.m
     assert_eq!(lines[2]["values"][0], json!({}));
     assert_eq!(lines[2]["values"][1], json!([1, 2]));
     assert_eq!(lines[2]["values"][2], json!({"a": {}}));
-    assert!(lines[2]["values"][3].as_str().unwrap().starts_with("<function"));
+    assert!(lines[2]["values"][3]
+        .as_str()
+        .unwrap()
+        .starts_with("<function"));
     assert_eq!(lines[3]["error"]["kind"], "syntax");
     assert_eq!(lines[4]["error"]["kind"], "validation");
     assert_eq!(lines[4]["error"]["fn"], "crisp.list_conversations");
@@ -74,7 +102,10 @@ return crisp.get_conversation{conversation_id = 'session_abc123'}.conversation.m
     assert_eq!(lines[6]["error"]["kind"], "lua");
     // An empty array from Crisp stays an array.
     assert_eq!(lines[7]["values"][0], json!([]), "{}", lines[7]);
-    assert!(err.is_empty() || !err.contains("{\"ok\""), "JSON went to stderr: {err}");
+    assert!(
+        err.is_empty() || !err.contains("{\"ok\""),
+        "JSON went to stderr: {err}"
+    );
 }
 
 #[test]
@@ -85,7 +116,14 @@ fn exit_statuses() {
     assert_eq!(run(h.cmd().args(["-e", "error('x')"])).0, 1);
     assert_eq!(run(h.cmd().arg("--bogus")).0, 2);
     assert_eq!(run(h.bare().args(["-e", "crisp.list_contacts{}"])).0, 3);
-    assert_eq!(run(h.cmd().env("CRISP_KEY", "nope").write_stdin("crisp.list_contacts{}\n")).0, 3);
+    assert_eq!(
+        run(h
+            .cmd()
+            .env("CRISP_KEY", "nope")
+            .write_stdin("crisp.list_contacts{}\n"))
+        .0,
+        3
+    );
     let (_, out, _) = run(h.bare().arg("--help"));
     assert!(out.contains("Exit status: 0 success, 1 a Lua or Crisp error, 2 bad usage, 3 missing or rejected credentials"), "{out}");
 }
@@ -104,11 +142,23 @@ fn read_only_refuses_writes_before_any_request() {
     let line = &json_lines(&out)[0];
     assert_protocol(line);
     assert_eq!(line["error"]["kind"], "validation");
-    assert!(line["error"]["message"].as_str().unwrap().contains("read-only"), "{line}");
-    assert!(h.server.requests().is_empty(), "a request reached the server");
+    assert!(
+        line["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only"),
+        "{line}"
+    );
+    assert!(
+        h.server.requests().is_empty(),
+        "a request reached the server"
+    );
     assert_eq!(h.server.messages("session_abc123").len(), before);
     // Reading still works.
-    let out = stdout_of(h.cmd().args(["--read-only", "-e", "return #crisp.list_contacts{}.data"]));
+    let out = stdout_of(
+        h.cmd()
+            .args(["--read-only", "-e", "return #crisp.list_contacts{}.data"]),
+    );
     assert_eq!(out, "25\n");
 }
 
@@ -138,7 +188,10 @@ fn dry_run_prints_the_request_and_sends_nothing() {
         result["request"]["body"],
         json!({"type": "note", "from": "operator", "origin": "chat", "content": "draft"})
     );
-    assert!(h.requests_to("/message").is_empty(), "dry run sent a request");
+    assert!(
+        h.requests_to("/message").is_empty(),
+        "dry run sent a request"
+    );
 }
 
 #[test]
@@ -149,8 +202,14 @@ fn pipes_have_no_prompt_and_no_colour_whatever_is_forced() {
         .env("FORCE_COLOR", "1")
         .env("CLICOLOR_FORCE", "1")
         .write_stdin("return crisp.list_conversations{per_page = 3}\nerror('boom')\nreturn 'x'\n"));
-    assert!(!out.contains('\x1b') && !err.contains('\x1b'), "ANSI in a pipe:\n{out}\n{err}");
-    assert!(!out.contains("crisp:default>") && !out.contains("crisp-repl "), "{out}");
+    assert!(
+        !out.contains('\x1b') && !err.contains('\x1b'),
+        "ANSI in a pipe:\n{out}\n{err}"
+    );
+    assert!(
+        !out.contains("crisp:default>") && !out.contains("crisp-repl "),
+        "{out}"
+    );
     assert!(out.contains("3 rows"), "{out}");
     // Plain mode does not truncate: full session ids are there.
     let seed = seed::generate(seed::DEFAULT_CONVERSATIONS);
@@ -176,8 +235,13 @@ fn paginate_yields_every_conversation_exactly_once() {
     assert_eq!(out.lines().collect::<Vec<_>>(), expected);
     // REST pages of 50, stopping at the first short page.
     let pages = h.requests_to("/conversations/");
-    assert_eq!(pages.len(), expected.len().div_ceil(50) + usize::from(expected.len() % 50 == 0));
-    assert!(pages.iter().all(|r| r.query_param("per_page").as_deref() == Some("50")));
+    assert_eq!(
+        pages.len(),
+        expected.len().div_ceil(50) + usize::from(expected.len() % 50 == 0)
+    );
+    assert!(pages
+        .iter()
+        .all(|r| r.query_param("per_page").as_deref() == Some("50")));
 }
 
 #[test]
@@ -188,8 +252,13 @@ fn all_collects_with_a_guard() {
         "return #crisp.all(crisp.list_contacts), #crisp.all(crisp.list_campaigns, {}, 100)",
     ]));
     let seed = seed::generate(seed::DEFAULT_CONVERSATIONS);
-    assert_eq!(out, format!("{}\t{}\n", seed.contacts.len(), seed.campaigns.len()));
-    let (status, _, err) = run(h.cmd().args(["-e", "crisp.all(crisp.list_conversations, {}, 10)"]));
+    assert_eq!(
+        out,
+        format!("{}\t{}\n", seed.contacts.len(), seed.campaigns.len())
+    );
+    let (status, _, err) = run(h
+        .cmd()
+        .args(["-e", "crisp.all(crisp.list_conversations, {}, 10)"]));
     assert_eq!(status, 1);
     assert!(err.contains("more than max_items = 10"), "{err}");
     let (_, _, err) = run(h.cmd().args(["-e", "crisp.all(crisp.get_contact)"]));
@@ -209,7 +278,15 @@ fn the_registry_as_json() {
         .collect();
     assert_eq!(
         names,
-        ["list_conversations", "get_conversation", "send_message", "list_contacts", "get_contact", "list_campaigns", "get_current_user"]
+        [
+            "list_conversations",
+            "get_conversation",
+            "send_message",
+            "list_contacts",
+            "get_contact",
+            "list_campaigns",
+            "get_current_user"
+        ]
     );
     let send = &doc["functions"][2];
     assert_eq!(send["parameters"][0]["name"], "conversation_id");
@@ -218,11 +295,17 @@ fn the_registry_as_json() {
     // Off a terminal, `doc NAME` is markdown.
     let md = stdout_of(h.bare().args(["doc", "crisp.send_message"]));
     assert!(md.starts_with("## send_message\n"), "{md}");
-    assert!(md.contains("| Name | Type | Required | Default | Description |"), "{md}");
+    assert!(
+        md.contains("| Name | Type | Required | Default | Description |"),
+        "{md}"
+    );
     // And `:doc --json`'s sibling from Lua: doc() prints through print, captured in JSON mode.
     let out = stdout_of(h.cmd().args(["--json", "-e", "doc('paging')"]));
     let line = &json_lines(&out)[0];
-    assert!(line["output"].as_str().unwrap().starts_with("## paging"), "{line}");
+    assert!(
+        line["output"].as_str().unwrap().starts_with("## paging"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -66,7 +66,11 @@ fn envelope(t: &Table, data: &Value, style: Style) -> String {
             "has_more" => 2,
             _ => 3,
         };
-        meta.push((rank, format!("{key} = {}", cell_text(&key, &v))));
+        let text = match &v {
+            Value::Table(record) if is_record(record) => summary(record),
+            other => cell_text(&key, other),
+        };
+        meta.push((rank, format!("{key} = {text}")));
     }
     meta.sort_by_key(|(rank, _)| *rank);
     let mut out = String::new();
@@ -233,6 +237,42 @@ fn compact(t: &Table) -> String {
     }
 }
 
+/// A record in a few words: its id, then name-like fields, also one level down
+/// (`session_abc123 · unresolved · Caleb Hayes`).
+fn summary(t: &Table) -> String {
+    let mut parts: Vec<(u8, String)> = Vec::new();
+    for (k, v) in plain::sorted_pairs(t) {
+        let Value::String(key) = &k else { continue };
+        let key = key.to_string_lossy();
+        match &v {
+            Value::Table(inner) if is_record(inner) => {
+                for want in FLATTEN_PREFERENCE.iter().take(3) {
+                    if let Ok(Value::String(s)) = inner.raw_get::<Value>(*want) {
+                        parts.push((2, s.to_string_lossy()));
+                        break;
+                    }
+                }
+            }
+            Value::String(s) => {
+                // The record's own id (session_id, campaign_id) and its name-like fields.
+                if plain::field_priority(&key) == 0 {
+                    parts.push((0, s.to_string_lossy()));
+                } else if matches!(key.as_str(), "state" | "name" | "nickname" | "email") {
+                    parts.push((1, s.to_string_lossy()));
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.sort_by_key(|(rank, _)| *rank);
+    parts.dedup_by(|a, b| a.1 == b.1);
+    if parts.is_empty() {
+        return compact(t);
+    }
+    let words: Vec<String> = parts.into_iter().take(4).map(|(_, s)| s).collect();
+    words.join(" · ")
+}
+
 /// A nested record's field worth showing in a column of its own (`meta.nickname`).
 const FLATTEN_PREFERENCE: &[&str] = &["nickname", "name", "email", "excerpt", "text", "user_id"];
 
@@ -350,7 +390,7 @@ fn records_table(rows: &[Table], style: Style) -> String {
         header.max_height(1);
     }
     grid.set_header(header);
-    if let (Some(primary), Some(_)) = (primary_id(&varying), style.width) {
+    if let (Some(primary), Some(width)) = (primary_id(&varying), style.width) {
         if let Some(pos) = keep.iter().position(|&i| varying[i].key == primary) {
             let widest = cells
                 .iter()
@@ -360,8 +400,11 @@ fn records_table(rows: &[Table], style: Style) -> String {
                 .unwrap_or(0);
             if let Some(column) = grid.column_mut(pos) {
                 column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
-                    // Content plus the cell padding: an id is only useful whole.
-                    comfy_table::Width::Fixed((widest.min(60) + 2) as u16),
+                    // Content plus the cell padding: an id is only useful whole, as long as
+                    // the terminal has room for it at all.
+                    comfy_table::Width::Fixed(
+                        (widest.min(60) + 2).min(width.saturating_sub(4)) as u16
+                    ),
                 ));
             }
         }
@@ -413,8 +456,9 @@ fn importance(col: &Column, primary: Option<&str>) -> u8 {
 
 fn plain_importance(leaf: &str) -> u8 {
     match leaf {
-        "state" | "from" | "type" | "title" | "subject" | "tier" => 1,
-        "last_message" | "content" | "text" | "excerpt" | "message" | "description" => 2,
+        // A message's payload matters as much as who sent it.
+        "state" | "from" | "title" | "subject" | "tier" | "content" | "text" => 1,
+        "type" | "last_message" | "excerpt" | "message" | "description" => 2,
         _ if is_timestamp_field(leaf) => 3,
         _ if leaf.ends_with("_id") || leaf == "id" => 5,
         _ => 4,
