@@ -142,7 +142,10 @@ fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow
     let session = Session::new(runtime.clone(), memory)
         .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;
     session.set_print_capture(output.mode == Mode::Json);
-    let eval_timeout = cli.timeout.map(|t| positive_secs(t, "--timeout")).transpose()?;
+    let eval_timeout = cli
+        .timeout
+        .map(|t| positive_secs(t, "--timeout"))
+        .transpose()?;
     session.set_eval_timeout(eval_timeout);
     let (width, colour) = (output.width(), output.colour);
     let doc = session

@@ -63,7 +63,7 @@ fn regex_escape(text: &str) -> String {
 
 fn quit(mut s: Session) {
     s.send_line(":quit").unwrap();
-    let _ = s.expect(expectrl::Eof);
+    s.expect(expectrl::Eof).expect(":quit ends the session");
 }
 
 #[test]
@@ -179,6 +179,7 @@ fn history_persists_and_is_shared_by_concurrent_sessions() {
     c.send("\x1b[A").unwrap();
     c.expect("marker_from").unwrap();
     c.send(ControlCode::EndOfText).unwrap();
+    c.expect("crisp:default> ").unwrap();
     quit(c);
 }
 

@@ -101,9 +101,7 @@ impl EvalLimit {
     fn arm(&self) {
         self.timed_out.store(false, Ordering::Relaxed);
         let timeout = self.timeout.lock().ok().and_then(|t| *t);
-        let deadline = timeout.map_or(0, |t| {
-            (self.base.elapsed() + t).as_millis().max(1) as u64
-        });
+        let deadline = timeout.map_or(0, |t| (self.base.elapsed() + t).as_millis().max(1) as u64);
         self.deadline_ms.store(deadline, Ordering::Relaxed);
     }
 

@@ -276,7 +276,12 @@ pub fn run(
             continue;
         }
         let src = std::mem::take(&mut chunk);
-        remember(&mut editor, src.trim_end(), history.as_deref(), &mut history_ok);
+        remember(
+            &mut editor,
+            src.trim_end(),
+            history.as_deref(),
+            &mut history_ok,
+        );
         repl.eval(&src, "=input", SourceKind::Interactive);
     }
     Ok(0)
