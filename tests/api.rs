@@ -452,3 +452,60 @@ fn config_file_accounts() {
     assert_eq!(status, 2);
     assert!(stderr.contains("unknown field `key`"), "{stderr}");
 }
+
+/// The demo answers as Crisp does where the client's own paths never go.
+#[test]
+fn demo_server_is_honest_to_crisp() {
+    let h = Harness::new();
+    let token = crisp_repl::demo::demo_token(Tier::User);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |path: &str, tier: &str| {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", token.identifier, token.key));
+        let mut resp = agent
+            .get(format!("{}/{path}", h.server.url()))
+            .header("Authorization", format!("Basic {basic}"))
+            .header("X-Crisp-Tier", tier)
+            .call()
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body: serde_json::Value = resp.body_mut().read_json().unwrap();
+        (status, body)
+    };
+    let w = DEMO_WEBSITE_ID;
+    let (status, body) = get(&format!("website/{w}/conversations/1?per_page=10"), "user");
+    assert_eq!(
+        (status, body["error"].as_bool()),
+        (400, Some(true)),
+        "{body}"
+    );
+    let (status, body) = get(&format!("website/{w}/conversations/1?per_page=51"), "user");
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = get(&format!("website/{w}/conversations/99?per_page=50"), "user");
+    assert_eq!((status, body["data"].clone()), (200, serde_json::json!([])));
+    assert_eq!(body["error"], false);
+    let (status, body) = get(&format!("website/{w}/conversations/1"), "user");
+    assert_eq!(
+        body["data"].as_array().unwrap().len(),
+        20,
+        "default per_page is 20"
+    );
+    assert_eq!(status, 200);
+    let (status, body) = get(&format!("website/{w}/nothing/here"), "user");
+    assert_eq!((status, body["reason"].as_str()), (404, Some("not_found")));
+    let (status, body) = get(&format!("website/{w}/conversations/1"), "plugin");
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (401, Some("invalid_session")),
+        "a user token presented as plugin"
+    );
+    let (status, body) = get(
+        &format!("website/{w}/conversation/session_abc123/messages"),
+        "user",
+    );
+    assert_eq!(status, 200, "a short thread fits one batch: {body}");
+}

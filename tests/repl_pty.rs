@@ -292,3 +292,59 @@ fn bad_history_files_warn_and_the_repl_still_starts() {
         "a corrupt history file is left alone"
     );
 }
+
+#[test]
+fn ctrl_c_abandons_a_request_in_flight() {
+    // A server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_flag = stop.clone();
+    let held = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline
+            && !stop_flag.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            if let Ok((conn, _)) = listener.accept() {
+                kept.push(conn);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("crisp-repl"));
+    cmd.args(["--no-pager", "--history"])
+        .arg(home.path().join("h"))
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env("CRISP_API_URL", &url)
+        .env("CRISP_WEBSITE_ID", "w")
+        .env("CRISP_IDENTIFIER", "i")
+        .env("CRISP_KEY", "k")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    let mut s = Session::spawn(cmd).unwrap();
+    let _ = s.get_process_mut().set_window_size(120, 40);
+    s.set_expect_timeout(Some(Duration::from_secs(20)));
+    s.expect("crisp:default> ").unwrap();
+    s.send_line("crisp.list_contacts{}").unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let pressed = std::time::Instant::now();
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect("interrupted").unwrap();
+    // Far below the 30 s request timeout: the request was abandoned, not waited out.
+    assert!(
+        pressed.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        pressed.elapsed()
+    );
+    s.expect("crisp:default> ").unwrap();
+    s.send_line("1+1").unwrap();
+    s.expect(line("2")).unwrap();
+    quit(s);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = held.join();
+}
