@@ -59,6 +59,17 @@ pub struct ParamSpec {
     pub description: &'static str,
 }
 
+impl ParamSpec {
+    /// The name as signatures show it: `type?` for an optional parameter.
+    pub fn shown(&self) -> String {
+        if self.required {
+            self.name.to_string()
+        } else {
+            format!("{}?", self.name)
+        }
+    }
+}
+
 /// One function of `app.integrations.crisp`.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct FunctionSpec {
@@ -82,17 +93,7 @@ impl FunctionSpec {
 
     /// `send_message{conversation_id, text, type?, from?}`: the signature used in hints.
     pub fn signature(&self) -> String {
-        let params: Vec<String> = self
-            .params
-            .iter()
-            .map(|p| {
-                if p.required {
-                    p.name.to_string()
-                } else {
-                    format!("{}?", p.name)
-                }
-            })
-            .collect();
+        let params: Vec<String> = self.params.iter().map(ParamSpec::shown).collect();
         format!("{}{{{}}}", self.name, params.join(", "))
     }
 }

@@ -292,16 +292,7 @@ pub fn hint(line: &str, pos: usize) -> Option<(String, Option<String>)> {
     if call.spec.params.is_empty() {
         return Some(("}  -- takes no parameters".into(), None));
     }
-    let names: Vec<String> = remaining
-        .iter()
-        .map(|p| {
-            if p.required {
-                p.name.to_string()
-            } else {
-                format!("{}?", p.name)
-            }
-        })
-        .collect();
+    let names: Vec<String> = remaining.iter().map(|p| p.shown()).collect();
     if names.is_empty() {
         return None;
     }
