@@ -227,7 +227,12 @@ pub fn run(
     if let Err(e) = interrupt::install(repl.interrupt_flags()) {
         eprintln!("warning: Ctrl-C cannot interrupt evaluations: {e}");
     }
-    println!("{}", options.banner);
+    // stdout carries only results (one JSON line each under --json).
+    if repl.output.mode == crate::output::Mode::Human {
+        println!("{}", options.banner);
+    } else {
+        eprintln!("{}", options.banner);
+    }
 
     let mut chunk = String::new();
     loop {
