@@ -237,7 +237,7 @@ fn paginate_yields_every_conversation_exactly_once() {
     let pages = h.requests_to("/conversations/");
     assert_eq!(
         pages.len(),
-        expected.len().div_ceil(50) + usize::from(expected.len() % 50 == 0)
+        expected.len().div_ceil(50) + usize::from(expected.len().is_multiple_of(50))
     );
     assert!(pages
         .iter()

@@ -5,7 +5,7 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
-use super::client::Client;
+use super::client::{Answer, Client};
 use super::error::CrispError;
 use super::paging::{fetch_window, Plan, REST_MAX_PER_PAGE};
 use super::registry::{FunctionSpec, ValidParams};
@@ -100,14 +100,38 @@ fn rest_page(
     let answer = target
         .client
         .get(&path, &[("per_page", per_page.to_string())])?;
+    array_data(answer)
+}
+
+/// The envelope's `data` as an array; anything else is a clear error, not an empty list.
+fn array_data(answer: Answer) -> Result<Vec<Value>, CrispError> {
     match answer.data {
         Value::Array(items) => Ok(items),
-        Value::Null => Ok(Vec::new()),
-        other => Err(CrispError::Malformed {
-            status: answer.status,
-            problem: "data should be an array".into(),
-            snippet: super::client::head(other.to_string().as_bytes(), 120),
-        }),
+        other => Err(wrong_shape(answer.status, "an array", &other)),
+    }
+}
+
+/// The envelope's `data` as an object.
+fn object_data(answer: Answer) -> Result<Map<String, Value>, CrispError> {
+    match answer.data {
+        Value::Object(map) => Ok(map),
+        other => Err(wrong_shape(answer.status, "an object", &other)),
+    }
+}
+
+fn wrong_shape(status: u16, expected: &str, got: &Value) -> CrispError {
+    let problem = match got {
+        Value::Null => format!("'data' should be {expected}, but it is missing or null"),
+        Value::Bool(_) => format!("'data' should be {expected}, got a boolean"),
+        Value::Number(_) => format!("'data' should be {expected}, got a number"),
+        Value::String(_) => format!("'data' should be {expected}, got a string"),
+        Value::Array(_) => format!("'data' should be {expected}, got an array"),
+        Value::Object(_) => format!("'data' should be {expected}, got an object"),
+    };
+    CrispError::Malformed {
+        status,
+        problem,
+        snippet: super::client::head(got.to_string().as_bytes(), 120),
     }
 }
 
@@ -121,12 +145,14 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Value, Cris
     let window = fetch_window(&plan, |rest_page_no, rest_per_page| {
         rest_page(target, route, rest_page_no, rest_per_page)
     })?;
-    Ok(json!({
-        "data": window.items.into_iter().map(shape).collect::<Vec<_>>(),
-        "page": page,
-        "per_page": per_page,
-        "has_more": window.has_more,
-    }))
+    // Field by field: `json!` would serialize the items into a deep copy.
+    let mut result = Map::new();
+    let items = window.items.into_iter().map(shape).collect();
+    result.insert("data".into(), Value::Array(items));
+    result.insert("page".into(), json!(page));
+    result.insert("per_page".into(), json!(per_page));
+    result.insert("has_more".into(), json!(window.has_more));
+    Ok(Value::Object(result))
 }
 
 /// Every item of a list function from a starting point, in REST pages of the largest size
@@ -179,7 +205,7 @@ fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispErr
         target,
         &format!("conversation/{}", encode_segment(session_id)),
     );
-    let conversation = target.client.get(&base, &[])?.data;
+    let conversation = Value::Object(object_data(target.client.get(&base, &[])?)?);
     let messages_path = format!("{base}/messages");
     let mut messages: Vec<Value> = Vec::new();
     let mut before: Option<i64> = None;
@@ -193,10 +219,8 @@ fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispErr
             .map(|t| vec![("timestamp_before", t.to_string())])
             .unwrap_or_default();
         let answer = target.client.get(&messages_path, &query)?;
-        let batch = match answer.data {
-            Value::Array(items) => items,
-            _ => Vec::new(),
-        };
+        let status = answer.status;
+        let batch = array_data(answer)?;
         let oldest = batch
             .iter()
             .filter_map(|m| m.get("timestamp").and_then(Value::as_i64))
@@ -204,7 +228,7 @@ fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispErr
         messages.extend(batch);
         // 206 means older messages exist; stop when Crisp says so or makes no progress.
         match oldest {
-            Some(t) if answer.status == 206 && before.is_none_or(|b| t < b) => before = Some(t),
+            Some(t) if status == 206 && before.is_none_or(|b| t < b) => before = Some(t),
             _ => break,
         }
     }
@@ -214,11 +238,14 @@ fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispErr
         Some(fp) => seen.insert(fp),
         None => true,
     });
-    let mut result = json!({ "data": messages, "conversation": conversation });
+    // Field by field: `json!` would serialize the messages into a deep copy.
+    let mut result = Map::new();
+    result.insert("data".into(), Value::Array(messages));
+    result.insert("conversation".into(), conversation);
     if truncated {
-        result["truncated"] = json!(true);
+        result.insert("truncated".into(), json!(true));
     }
-    Ok(result)
+    Ok(Value::Object(result))
 }
 
 fn send_message(
@@ -290,7 +317,7 @@ fn get_contact(target: &Target, contact_id: &str) -> Result<Value, CrispError> {
         target,
         &format!("people/profile/{}", encode_segment(contact_id)),
     );
-    let data = target.client.get(&path, &[])?.data;
+    let data = Value::Object(object_data(target.client.get(&path, &[])?)?);
     Ok(json!({ "data": normalize_contact(data) }))
 }
 
@@ -341,10 +368,7 @@ fn get_current_user(target: &Target) -> Result<Value, CrispError> {
         Tier::Plugin => "plugin/connect/account".to_string(),
         Tier::Website => format!("website/{}", encode_segment(target.website_id)),
     };
-    let mut data = match target.client.get(&path, &[])?.data {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
+    let mut data = object_data(target.client.get(&path, &[])?)?;
     if tier == Tier::User && !data.contains_key("nickname") {
         let names: Vec<&str> = ["first_name", "last_name"]
             .iter()
@@ -368,13 +392,28 @@ fn explain(
     spec: &FunctionSpec,
     params: &ValidParams,
 ) -> CrispError {
-    let CrispError::Api {
-        status,
-        reason,
-        hint,
-    } = error
-    else {
-        return error;
+    let (status, reason, hint) = match error {
+        CrispError::Api {
+            status,
+            reason,
+            hint,
+        } => (status, reason, hint),
+        // A 2xx means Crisp accepted the write; only its answer is unreadable. Saying "failed"
+        // would invite a second send.
+        CrispError::Malformed {
+            status: status @ 200..=299,
+            problem,
+            snippet,
+        } if spec.writes => {
+            return CrispError::Malformed {
+                status,
+                problem: format!(
+                    "{problem}. HTTP {status} means Crisp accepted the message, so it was most likely sent; it was not retried. Check with get_conversation before sending again"
+                ),
+                snippet,
+            }
+        }
+        other => return other,
     };
     let tier = target.client.tier();
     let account = target.account;

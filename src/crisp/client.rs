@@ -143,7 +143,11 @@ impl Client {
             credentials.key.expose()
         ));
         Client {
-            agent: config.into(),
+            agent: ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                CachingResolver::default(),
+            ),
             options,
             auth_header: Secret::new(format!("Basic {token}")),
             tier,
@@ -221,6 +225,9 @@ impl Client {
                     Some(retry_after.unwrap_or_else(|| self.backoff(attempt)))
                 }
                 Attempt::NotSent(_) => Some(self.backoff(attempt)),
+                // A timeout has used the time the user allowed, and a body over the limit will
+                // be over it again: neither is retried.
+                Attempt::Lost(CrispError::Timeout { .. } | CrispError::TooLarge { .. }) => None,
                 Attempt::Lost(_) if method == Method::Get => Some(self.backoff(attempt)),
                 _ => None,
             };
@@ -232,18 +239,12 @@ impl Client {
                     attempt += 1;
                     self.sleep(delay)?;
                 }
-                _ => return self.finish(method, &url, outcome, attempt),
+                _ => return self.finish(method, outcome, attempt),
             }
         }
     }
 
-    fn finish(
-        &self,
-        method: Method,
-        url: &str,
-        outcome: Attempt,
-        retries: u32,
-    ) -> Result<Answer, CrispError> {
+    fn finish(&self, method: Method, outcome: Attempt, retries: u32) -> Result<Answer, CrispError> {
         match outcome {
             Attempt::Answer {
                 status,
@@ -253,19 +254,21 @@ impl Client {
                 let mut result = parse_envelope(status, &body);
                 if let Err(CrispError::Api { hint, .. }) = &mut result {
                     if matches!(status, 420 | 429) {
-                        *hint = rate_limit_hint(retries, retry_after);
+                        *hint =
+                            rate_limit_hint(retries, retry_after, self.options.max_retry_after);
                     }
                 }
                 result
             }
             Attempt::NotSent(e) => Err(e),
             Attempt::Lost(e) if method == Method::Post => Err(CrispError::Transport(format!(
-                "{e}. The message may have been sent: it was not retried, so it cannot be posted twice. Check the conversation with get_conversation before sending again"
+                "{}. The message may have been sent: it was not retried, so it cannot be posted twice. Check the conversation with get_conversation before sending again",
+                e.to_string().trim_end_matches('.')
             ))),
             Attempt::Lost(e) => Err(match e {
-                CrispError::Transport(detail) => CrispError::Transport(format!(
-                    "the connection to {url} failed while waiting for the answer ({detail}) after {retries} retries"
-                )),
+                CrispError::Transport(detail) if retries > 0 => {
+                    CrispError::Transport(format!("{detail} (gave up after {retries} retries)"))
+                }
                 other => other,
             }),
         }
@@ -386,6 +389,13 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         let limit = self.options.max_body_bytes;
+        // A declared length over the limit is refused before a byte of the body is read.
+        if response.body().content_length().is_some_and(|n| n > limit) {
+            return Attempt::Lost(CrispError::TooLarge {
+                url: url.to_string(),
+                limit,
+            });
+        }
         // Read one byte past the limit to tell "exactly at the limit" from "over it".
         let mut body = Vec::new();
         let read = response
@@ -405,21 +415,74 @@ impl Client {
                 retry_after,
                 body,
             },
-            Err(e) => {
-                let kind = e.kind();
-                if kind == std::io::ErrorKind::TimedOut {
+            // ureq hands its own errors (a timeout among them) over wrapped in io::Error.
+            Err(e) => match ureq::Error::from(e) {
+                ureq::Error::Timeout(_) => Attempt::Lost(CrispError::Timeout {
+                    url: url.to_string(),
+                    after: self.options.timeout,
+                    detail: "while reading the body".into(),
+                }),
+                ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
                     Attempt::Lost(CrispError::Timeout {
                         url: url.to_string(),
                         after: self.options.timeout,
                         detail: "while reading the body".into(),
                     })
-                } else {
-                    Attempt::Lost(CrispError::Transport(format!(
-                        "the answer from {url} broke off mid-body: {e}"
-                    )))
                 }
+                ureq::Error::BodyExceedsLimit(_) => Attempt::Lost(CrispError::TooLarge {
+                    url: url.to_string(),
+                    limit,
+                }),
+                other => Attempt::Lost(CrispError::Transport(format!(
+                    "the answer from {url} broke off mid-body: {other}"
+                ))),
+            },
+        }
+    }
+}
+
+/// How long a resolved address is reused.
+const RESOLVE_TTL: Duration = Duration::from_secs(60);
+
+/// ureq resolves the host before it looks in its pool of kept-alive connections, and with a
+/// timeout set it resolves on a new thread: every call paid a thread and a DNS lookup. This
+/// keeps each host's addresses for a minute, so a call on a kept-alive connection builds nothing.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    /// (scheme://authority, when resolved, addresses)
+    cache: std::sync::Mutex<Vec<(String, Instant, Addrs)>>,
+}
+
+type Addrs = ureq::unversioned::resolver::ResolvedSocketAddrs;
+
+impl ureq::unversioned::resolver::Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<Addrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        let now = Instant::now();
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((_, _, addrs)) = cache
+                .iter()
+                .find(|(k, at, _)| *k == key && now.duration_since(*at) < RESOLVE_TTL)
+            {
+                return Ok(addrs.clone());
             }
         }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|(k, _, _)| *k != key);
+            cache.push((key, now, addrs.clone()));
+        }
+        Ok(addrs)
     }
 }
 
@@ -431,11 +494,15 @@ fn is_retryable_status(method: Method, status: u16) -> bool {
     }
 }
 
-fn rate_limit_hint(retries: u32, retry_after: Option<Duration>) -> String {
-    let mut hint = format!("Crisp is rate-limiting this token (gave up after {retries} retries)");
-    if let Some(after) = retry_after {
-        hint.push_str(&format!("; it asks to wait {}s", after.as_secs()));
-    }
+fn rate_limit_hint(retries: u32, retry_after: Option<Duration>, max_wait: Duration) -> String {
+    let mut hint = match retry_after {
+        Some(after) if after > max_wait => format!(
+            "Crisp is rate-limiting this token and asks to wait {}s, longer than the {}s crisp-repl waits by itself",
+            after.as_secs(),
+            max_wait.as_secs()
+        ),
+        _ => format!("Crisp is rate-limiting this token (gave up after {retries} retries)"),
+    };
     hint.push_str(". Slow down and try again later; plugin tokens have a daily quota.");
     hint
 }
@@ -576,9 +643,14 @@ pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Answer, CrispError> {
     if is_error.is_none() {
         return Err(malformed("no boolean 'error' field"));
     }
+    // Moved out, not cloned: a list page's `data` is nearly the whole answer.
+    let data = match parsed {
+        Value::Object(mut map) => map.remove("data"),
+        _ => None,
+    };
     Ok(Answer {
         status,
-        data: object.get("data").cloned().unwrap_or(Value::Null),
+        data: data.unwrap_or(Value::Null),
     })
 }
 

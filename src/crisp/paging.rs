@@ -31,7 +31,8 @@ impl Plan {
         let mut best: Option<(u64, u64, u64)> = None; // (requests, items fetched, size)
         for size in REST_MIN_PER_PAGE..=REST_MAX_PER_PAGE {
             let requests = probe / size - start / size + 1;
-            let cost = (requests, requests * size, size);
+            // Saturating: per_page near u64::MAX must not overflow (found by fuzzing).
+            let cost = (requests, requests.saturating_mul(size), size);
             if best.is_none_or(|b| (cost.0, cost.1) < (b.0, b.1)) {
                 best = Some(cost);
             }
@@ -141,6 +142,23 @@ mod tests {
         assert_eq!(Plan::new(1, 25).requests(), 1);
         assert_eq!(Plan::new(1, 20).requests(), 1);
         assert_eq!(Plan::new(3, 100).requests(), 3);
+    }
+
+    #[test]
+    fn huge_values_do_not_overflow() {
+        // fuzz/artifacts: page 1, per_page u64::MAX overflowed `requests * size`.
+        let plan = Plan::new(1, u64::MAX);
+        assert_eq!(plan.start, 0);
+        let window = fetch_window(&plan, serve(30)).unwrap();
+        assert_eq!(window.items, (0..30).collect::<Vec<_>>());
+        assert!(!window.has_more);
+        let plan = Plan::new(u64::MAX, u64::MAX);
+        let window = fetch_window(&plan, |p, s| -> Result<Vec<u64>, Infallible> {
+            let from = (p - 1).saturating_mul(s);
+            Ok((from..from.saturating_add(s).min(10)).collect())
+        })
+        .unwrap();
+        assert!(window.items.is_empty() && !window.has_more);
     }
 
     #[test]

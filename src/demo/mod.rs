@@ -5,7 +5,7 @@ pub mod seed;
 pub mod server;
 
 pub use seed::DEMO_WEBSITE_ID;
-pub use server::{demo_token, DemoServer, Fault, RecordedRequest, DEMO_TOKENS};
+pub use server::{demo_token, DemoServer, Fault, FaultKind, RecordedRequest, DEMO_TOKENS};
 
 use crate::accounts::{Account, DEFAULT_ACCOUNT};
 use crate::crisp::client::Credentials;

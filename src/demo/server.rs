@@ -5,7 +5,7 @@
 //! Tests use it in-process: it records every request and can be told to misbehave once.
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -90,6 +90,20 @@ pub struct Fault {
     pub status: u16,
     pub body: String,
     pub retry_after: Option<String>,
+    pub kind: FaultKind,
+}
+
+/// What a fault does with the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FaultKind {
+    /// Answer `status` and `body` instead; the request's work is not done (nothing is stored).
+    #[default]
+    Reply,
+    /// Do the work (a sent message is stored), then break the answer off after its headers, as
+    /// a connection dropped mid-answer: the client never learns the outcome.
+    BreakAfterWork,
+    /// Do the work, then never answer: the client waits until its own timeout.
+    SilenceAfterWork,
 }
 
 impl Fault {
@@ -100,6 +114,7 @@ impl Fault {
             status,
             body: json!({"error": true, "reason": reason, "data": {}}).to_string(),
             retry_after: None,
+            kind: FaultKind::Reply,
         }
     }
 
@@ -110,6 +125,24 @@ impl Fault {
             status,
             body: body.to_string(),
             retry_after: None,
+            kind: FaultKind::Reply,
+        }
+    }
+
+    /// Do the request's work, then lose the answer (`FaultKind::BreakAfterWork`): for
+    /// send_message, the message is stored and the client cannot know it.
+    pub fn break_after_work(path_contains: &str) -> Fault {
+        Fault {
+            kind: FaultKind::BreakAfterWork,
+            ..Fault::raw(path_contains, 200, "")
+        }
+    }
+
+    /// Do the request's work, then never answer (`FaultKind::SilenceAfterWork`).
+    pub fn silence_after_work(path_contains: &str) -> Fault {
+        Fault {
+            kind: FaultKind::SilenceAfterWork,
+            ..Fault::raw(path_contains, 200, "")
         }
     }
 
@@ -137,7 +170,10 @@ pub struct DemoServer {
 impl DemoServer {
     /// Start on `addr` (e.g. `127.0.0.1:0` for a free port) with a seeded inbox.
     pub fn start(addr: &str, conversations: usize) -> std::io::Result<DemoServer> {
-        let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        set_nodelay(&listener);
+        let server =
+            tiny_http::Server::from_listener(listener, None).map_err(std::io::Error::other)?;
         let addr = server
             .server_addr()
             .to_ip()
@@ -229,6 +265,40 @@ impl Drop for DemoServer {
     }
 }
 
+/// Accepted connections inherit TCP_NODELAY from the listener (Linux, macOS, the BSDs).
+/// Without it every answer larger than tiny_http's 1 KB buffer leaves its headers and its body
+/// in two writes, and Nagle holds the body until the client's delayed ACK: ~40 ms per request.
+#[cfg(unix)]
+fn set_nodelay(listener: &std::net::TcpListener) {
+    use std::os::fd::AsRawFd;
+    extern "C" {
+        fn setsockopt(
+            fd: i32,
+            level: i32,
+            name: i32,
+            value: *const std::ffi::c_void,
+            len: u32,
+        ) -> i32;
+    }
+    const IPPROTO_TCP: i32 = 6;
+    const TCP_NODELAY: i32 = 1;
+    let on: i32 = 1;
+    // SAFETY: a valid socket descriptor, and a pointer to an int that outlives the call.
+    // Failure only costs speed, so the result is ignored.
+    unsafe {
+        setsockopt(
+            listener.as_raw_fd(),
+            IPPROTO_TCP,
+            TCP_NODELAY,
+            (&on as *const i32).cast(),
+            std::mem::size_of::<i32>() as u32,
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn set_nodelay(_listener: &std::net::TcpListener) {}
+
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     // A panic in one handler must not take the whole demo down.
     state
@@ -279,7 +349,7 @@ fn handle(state: &Mutex<State>, mut request: tiny_http::Request) {
             .collect(),
         body,
     };
-    let reply = {
+    let (reply, kind) = {
         let mut st = lock(state);
         if st.log.len() >= LOG_LIMIT {
             st.log.pop_front();
@@ -290,15 +360,41 @@ fn handle(state: &Mutex<State>, mut request: tiny_http::Request) {
             .iter()
             .position(|f| recorded.path.contains(&f.path_contains));
         match fault_at.and_then(|i| st.faults.remove(i)) {
-            Some(f) => Reply {
-                status: f.status,
-                body: f.body,
-                retry_after: f.retry_after,
-            },
-            None if !body_ok => fail(400, "invalid_data", "the request body is not UTF-8"),
-            None => route(&mut st, &recorded),
+            Some(f) if f.kind == FaultKind::Reply => (
+                Reply {
+                    status: f.status,
+                    body: f.body,
+                    retry_after: f.retry_after,
+                },
+                f.kind,
+            ),
+            Some(f) => (route(&mut st, &recorded), f.kind),
+            None if !body_ok => (
+                fail(400, "invalid_data", "the request body is not UTF-8"),
+                FaultKind::Reply,
+            ),
+            None => (route(&mut st, &recorded), FaultKind::Reply),
         }
     };
+    match kind {
+        FaultKind::Reply => {}
+        FaultKind::BreakAfterWork => {
+            // tiny_http cannot close a connection from a handler, so the answer breaks off as a
+            // dropped connection looks to a client: headers, part of a chunk, then bytes that
+            // can never continue it. The client closes the connection and tiny_http lets go.
+            let mut writer = request.into_writer();
+            let _ = writer.write_all(
+                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nf\r\n{\"error\":false,\r\nzz\r\n",
+            );
+            let _ = writer.flush();
+            return;
+        }
+        FaultKind::SilenceAfterWork => {
+            // Taking the writer means tiny_http sends nothing; the client times out.
+            drop(request.into_writer());
+            return;
+        }
+    }
     let mut response = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
     for (name, value) in [
         (

@@ -51,7 +51,9 @@ pub fn tokenize(src: &str) -> Vec<Token> {
     while i < bytes.len() {
         let c = bytes[i];
         let start = i;
-        let kind = if c.is_ascii_whitespace() {
+        // Lua's whitespace is C's isspace, which has \v; Rust's is_ascii_whitespace does not
+        // (found by fuzzing: `local x\v= 1` became `x = nil\v= 1`).
+        let kind = if c.is_ascii_whitespace() || c == b'\x0b' {
             i += 1;
             continue;
         } else if c == b'-' && bytes.get(i + 1) == Some(&b'-') {
@@ -157,6 +159,9 @@ pub fn globalize_top_level_locals(src: &str) -> String {
                             let close = tokens.get(j + 2).filter(|n| n.text(src) == ">");
                             if let Some(close) = close {
                                 edits.push((name.end, close.end, ""));
+                                // `= nil` goes after the attribute, or it would be dropped
+                                // with it (`local x <const>` became `x`; found by fuzzing).
+                                last_name_end = close.end;
                                 j += 3;
                             }
                         }
@@ -167,7 +172,14 @@ pub fn globalize_top_level_locals(src: &str) -> String {
                         }
                     }
                     if tokens.get(j).map(|n| n.text(src)) != Some("=") {
-                        edits.push((last_name_end, last_name_end, " = nil"));
+                        // A space after `nil` when the next statement follows without one:
+                        // `local x <const>local y` must not become `x = nily = nil`.
+                        let glued = src[last_name_end..]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| !c.is_whitespace());
+                        let assign = if glued { " = nil " } else { " = nil" };
+                        edits.push((last_name_end, last_name_end, assign));
                     }
                     i = j;
                     continue;
@@ -235,6 +247,20 @@ mod tests {
             "a, b = 1, 2"
         );
         assert_eq!(globalize_top_level_locals("local a, b"), "a, b = nil");
+        assert_eq!(globalize_top_level_locals("local x <const>"), "x = nil");
+        assert_eq!(globalize_top_level_locals("local x\x0b= 1"), "x\x0b= 1");
+        assert_eq!(
+            globalize_top_level_locals("local x <const>local y"),
+            "x = nil y = nil"
+        );
+        assert_eq!(
+            globalize_top_level_locals("local x;local y"),
+            "x = nil ;y = nil"
+        );
+        assert_eq!(
+            globalize_top_level_locals("local a, b <close>"),
+            "a, b = nil"
+        );
         assert_eq!(
             globalize_top_level_locals("local function f() local y = 2 return y end"),
             "function f() local y = 2 return y end"

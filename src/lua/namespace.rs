@@ -285,7 +285,7 @@ fn list_call(
 fn all_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua::Function> {
     let raw = lua.create_function(
         move |lua, (f, params, max): (Value, Value, Value)| -> mlua::Result<(bool, Value)> {
-            let result = (|| {
+            let setup = (|| {
                 let max = match max {
                     Value::Nil => DEFAULT_ALL_LIMIT,
                     Value::Integer(n) if n >= 1 => n as usize,
@@ -295,28 +295,69 @@ fn all_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua::Func
                         ))
                     }
                 };
-                let (account, mut cursor) = list_call(lua, "all", &f, &params)?;
-                runtime.with_target(&account, |target| {
-                    let mut items = Vec::new();
-                    while let Some(batch) = cursor.next_batch(target)? {
-                        items.extend(batch);
-                        if items.len() > max {
-                            return Err(CrispError::Invalid(format!(
-                                "the list has more than max_items = {max} items; pass a larger max_items, or walk it with crisp.paginate"
-                            )));
-                        }
-                    }
-                    Ok(Json::Array(items))
-                })
+                let (account, cursor) = list_call(lua, "all", &f, &params)?;
+                Ok((account, cursor, max))
             })();
+            let out = convert::new_array(lua)?;
+            // Lua's own errors (out of memory) are raised as they are; a call's is an error table.
+            let result = match setup {
+                Ok((account, cursor, max)) => runtime
+                    .with_target(&account, |target| {
+                        Ok(collect_all(lua, target, cursor, max, &out))
+                    })
+                    .unwrap_or_else(|e| Ok(Err(e)))?,
+                Err(e) => Err(e),
+            };
             match result {
-                Ok(json) => Ok((true, convert::to_lua(lua, &json)?)),
+                Ok(()) => Ok((true, Value::Table(out))),
                 Err(e) => Ok((false, error_table(lua, "crisp.all", "", &e)?)),
             }
         },
     )?;
     let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
     wrap.call(raw)
+}
+
+/// Every item into `out`. A helper thread fetches and parses the next REST page while this one
+/// converts the last to Lua, so conversion is off the request path; and each page is converted
+/// as it comes, so the whole list never exists twice. Same requests, in the same order.
+fn collect_all(
+    lua: &Lua,
+    target: &Target,
+    cursor: api::ListCursor,
+    max: usize,
+    out: &Table,
+) -> mlua::Result<Result<(), CrispError>> {
+    std::thread::scope(|scope| {
+        // One page ahead at most; dropping `pages` (an error, max_items) stops the fetcher.
+        let (tx, pages) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            let mut cursor = cursor;
+            loop {
+                let batch = cursor.next_batch(target);
+                let more = matches!(batch, Ok(Some(_)));
+                if tx.send(batch).is_err() || !more {
+                    break;
+                }
+            }
+        });
+        let mut count = 0usize;
+        for batch in pages {
+            let items = match batch {
+                Ok(Some(items)) => items,
+                Ok(None) => break,
+                Err(e) => return Ok(Err(e)),
+            };
+            count += items.len();
+            if count > max {
+                return Ok(Err(CrispError::Invalid(format!(
+                    "the list has more than max_items = {max} items; pass a larger max_items, or walk it with crisp.paginate"
+                ))));
+            }
+            convert::extend_array(lua, out, &items)?;
+        }
+        Ok(Ok(()))
+    })
 }
 
 /// Items `crisp.all` returns at most unless told otherwise.
@@ -491,4 +532,167 @@ fn missing_field_metatable(
         })?,
     )?;
     Ok(mt)
+}
+
+#[cfg(test)]
+mod secret_tests {
+    //! After real calls, no Lua-reachable value holds the key or its Basic-auth form.
+
+    use super::*;
+    use crate::accounts::{self, Env};
+    use crate::config::ConfigFile;
+    use crate::crisp::Tier;
+    use crate::demo::{demo_token, DemoServer, DEMO_WEBSITE_ID};
+    use crate::lua::session::{Session, SourceKind};
+    use base64::Engine;
+    use mlua::{Function, MultiValue};
+
+    /// Every string reachable from `v`: table keys, values and metatables, and the upvalues of
+    /// functions (read through the C API, since the safe state has no `debug` library).
+    fn walk(
+        lua: &Lua,
+        v: &Value,
+        seen: &mut std::collections::HashSet<usize>,
+        out: &mut Vec<String>,
+    ) {
+        match v {
+            Value::String(s) => out.push(s.to_string_lossy()),
+            Value::Table(t) => {
+                if !seen.insert(t.to_pointer() as usize) {
+                    return;
+                }
+                for (k, v) in t.clone().pairs::<Value, Value>().filter_map(Result::ok) {
+                    walk(lua, &k, seen, out);
+                    walk(lua, &v, seen, out);
+                }
+                if let Some(mt) = t.metatable() {
+                    walk(lua, &Value::Table(mt), seen, out);
+                }
+            }
+            Value::Function(f) => {
+                if !seen.insert(f.to_pointer() as usize) {
+                    return;
+                }
+                for up in upvalues(lua, f) {
+                    walk(lua, &up, seen, out);
+                }
+            }
+            Value::Error(e) => out.push(e.to_string()),
+            _ => {}
+        }
+    }
+
+    fn upvalues(lua: &Lua, f: &Function) -> Vec<Value> {
+        // SAFETY: the closure only reads upvalues of the function passed as its one argument
+        // and leaves them on the stack as results; exec_raw restores the stack.
+        let values = unsafe {
+            lua.exec_raw::<MultiValue>(f.clone(), |state| {
+                let mut n = 1;
+                while !mlua::ffi::lua_getupvalue(state, 1, n).is_null() {
+                    n += 1;
+                }
+                mlua::ffi::lua_remove(state, 1);
+            })
+        };
+        values.map(|v| v.into_iter().collect()).unwrap_or_default()
+    }
+
+    fn registry(lua: &Lua) -> Table {
+        // SAFETY: pushes the registry table, which exec_raw hands back as the one result.
+        unsafe {
+            lua.exec_raw::<Table>((), |state| {
+                mlua::ffi::lua_pushvalue(state, mlua::ffi::LUA_REGISTRYINDEX);
+            })
+        }
+        .unwrap()
+    }
+
+    #[test]
+    fn no_credential_is_reachable_from_lua_after_calls() {
+        let server = DemoServer::start("127.0.0.1:0", 40).unwrap();
+        let token = demo_token(Tier::User);
+        let url = server.url();
+        let env = Env::from_pairs([
+            ("CRISP_API_URL", url.as_str()),
+            ("CRISP_WEBSITE_ID", DEMO_WEBSITE_ID),
+            ("CRISP_IDENTIFIER", token.identifier),
+            ("CRISP_KEY", token.key),
+            ("CRISP_TIER", "user"),
+        ]);
+        let accounts = accounts::resolve(&ConfigFile::default(), &env).unwrap();
+        let runtime = Rc::new(CrispRuntime::new(env, accounts, ClientOptions::default()));
+        let session = Session::new(runtime.clone(), None).unwrap();
+        let code = r#"
+            r1 = crisp.list_conversations{per_page = 30}
+            r2 = crisp.get_conversation{conversation_id = r1.data[1].session_id}
+            r3 = crisp.send_message{conversation_id = r1.data[1].session_id, text = 'hello'}
+            r4 = crisp.get_current_user{}
+            r5 = crisp.all(crisp.list_contacts, {}, 1000)
+            ok, e1 = pcall(crisp.get_conversation, {conversation_id = 'session_nope'})
+            ok, e2 = pcall(crisp.list_conversations, {page = 'x'})
+            it = crisp.paginate(crisp.list_conversations, {})
+            first = it()
+            collectgarbage()
+            return r4.data.email
+        "#;
+        let values = session
+            .eval(code, "=test", SourceKind::Interactive, &[])
+            .unwrap();
+        assert!(matches!(values.first(), Some(Value::String(_))));
+
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", token.identifier, token.key));
+        let lua = session.lua();
+        let mut seen = std::collections::HashSet::new();
+        let mut strings = Vec::new();
+        walk(lua, &Value::Table(lua.globals()), &mut seen, &mut strings);
+        walk(lua, &Value::Table(registry(lua)), &mut seen, &mut strings);
+        assert!(
+            strings.iter().any(|s| s.contains("session_nope")),
+            "the walk reaches call results and errors"
+        );
+        assert!(strings.len() > 1000, "the walk reached {}", strings.len());
+        // Any 16 characters of the key, or of its base64 form, count as a leak.
+        let windows = |secret: &str| -> Vec<String> {
+            let chars: Vec<char> = secret.chars().collect();
+            chars.windows(16).map(|w| w.iter().collect()).collect()
+        };
+        let needles: Vec<String> = windows(token.key)
+            .into_iter()
+            .chain(windows(&basic))
+            .collect();
+        for s in &strings {
+            for needle in &needles {
+                assert!(
+                    !s.contains(needle.as_str()),
+                    "a credential in a Lua value: {s}"
+                );
+            }
+        }
+        // Nor in what `:last` and `:verbose` read.
+        let last = format!("{:?}", runtime.trace.last());
+        assert!(!needles.iter().any(|n| last.contains(n.as_str())), "{last}");
+
+        // Control: a secret hidden in an upvalue of a closure kept only in the registry is found.
+        let planted: Function = lua
+            .load(format!(
+                "local k = '{}' return function() return k end",
+                &basic[..20]
+            ))
+            .eval()
+            .unwrap();
+        lua.set_named_registry_value("test.planted", planted)
+            .unwrap();
+        let mut strings = Vec::new();
+        walk(
+            lua,
+            &Value::Table(registry(lua)),
+            &mut std::collections::HashSet::new(),
+            &mut strings,
+        );
+        assert!(
+            strings.iter().any(|s| s.contains(&basic[..16])),
+            "the walk reaches upvalues in the registry"
+        );
+    }
 }

@@ -342,7 +342,25 @@ impl Session {
             .lua
             .create_thread(trampoline)
             .map_err(|e| self.runtime_error(e))?;
-        let result = thread.resume::<MultiValue>(call_args);
+        // mlua turns a panic in a Rust callback into a Lua error, then resumes it once the
+        // value reaches Rust: catch it here, so a bug is an error message, never an abort.
+        let resumed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            thread.resume::<MultiValue>(call_args)
+        }));
+        let result = match resumed {
+            Ok(result) => result,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                return Err(EvalError::Runtime {
+                    message: format!("internal error: a Rust function panicked ({what}); this is a bug in crisp-repl, please report it. The session goes on"),
+                    crisp: None,
+                });
+            }
+        };
         if thread.status() == mlua::ThreadStatus::Resumable {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Err(EvalError::Interrupted);
@@ -502,4 +520,64 @@ fn clean_traceback(message: &str) -> String {
         out.push_str(f);
     }
     out
+}
+
+#[cfg(test)]
+mod robustness_tests {
+    use super::*;
+    use crate::accounts::Env;
+    use crate::crisp::client::ClientOptions;
+
+    fn session() -> Session {
+        let env = Env::from_pairs(Vec::<(String, String)>::new());
+        let runtime = CrispRuntime::new(env, Vec::new(), ClientOptions::default());
+        Session::new(Rc::new(runtime), None).unwrap()
+    }
+
+    fn eval(session: &Session, src: &str) -> Result<Vec<Value>, EvalError> {
+        session.eval(src, "=test", SourceKind::Interactive, &[])
+    }
+
+    #[test]
+    fn a_panic_in_a_callback_is_a_lua_error_not_an_abort() {
+        let session = session();
+        let explode = session
+            .lua()
+            .create_function(|_, ()| -> mlua::Result<()> { panic!("deliberate test panic") })
+            .unwrap();
+        session
+            .set_global("explode", Value::Function(explode))
+            .unwrap();
+        // Straight through eval, and caught by pcall inside Lua: neither unwinds out of eval.
+        for src in [
+            "explode()",
+            "return pcall(explode)",
+            "return tostring(explode)",
+        ] {
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| eval(&session, src)));
+            let outcome = result.unwrap_or_else(|_| panic!("{src}: the panic escaped eval"));
+            if src.contains("tostring") {
+                assert!(outcome.is_ok(), "{outcome:?}");
+                continue;
+            }
+            match outcome {
+                Err(EvalError::Runtime { message, .. }) => {
+                    assert!(message.contains("deliberate test panic"), "{message}");
+                    assert!(message.contains("a bug in crisp-repl"), "{message}");
+                }
+                other => panic!("{src}: expected a runtime error, got {other:?}"),
+            }
+        }
+        // Caught and handled inside Lua, the panic never reaches Rust at all.
+        let values = eval(
+            &session,
+            "local ok, e = pcall(explode) return ok, type(e) ~= 'nil'",
+        )
+        .unwrap();
+        assert!(matches!(values.first(), Some(Value::Boolean(false))));
+        // The state is still usable.
+        let values = eval(&session, "return 1 + 1").unwrap();
+        assert!(matches!(values.first(), Some(Value::Integer(2))));
+    }
 }

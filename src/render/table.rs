@@ -206,7 +206,10 @@ fn is_timestamp_field(key: &str) -> bool {
 
 /// Milliseconds since the epoch as UTC `YYYY-MM-DD HH:MM:SS`.
 fn timestamp(ms: i64) -> String {
-    let Ok(ms) = u64::try_from(ms) else {
+    // RFC 3339 stops at year 9999; humantime panics past it (found by fuzzing: a timestamp in
+    // microseconds). Such values print as the number they are.
+    const YEAR_10000_MS: u64 = 253_402_300_800_000;
+    let Some(ms) = u64::try_from(ms).ok().filter(|ms| *ms < YEAR_10000_MS) else {
         return ms.to_string();
     };
     let when = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
@@ -611,6 +614,21 @@ mod tests {
         width: None,
         colour: false,
     };
+
+    #[test]
+    fn timestamps_past_year_9999_print_as_numbers() {
+        // fuzz/regressions/json_render: a timestamp in microseconds made humantime panic.
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!({"data": [{"session_id": "s", "timestamp": 1_793_530_002_892_760i64}]}),
+        );
+        let out = render(&v, PLAIN);
+        assert!(out.contains("1793530002892760"), "{out}");
+        assert_eq!(timestamp(253_402_300_799_000), "9999-12-31 23:59:59");
+        assert_eq!(timestamp(253_402_300_800_000), "253402300800000");
+        assert_eq!(timestamp(i64::MAX), i64::MAX.to_string());
+    }
 
     #[test]
     fn lists_show_metadata_rows_and_footer() {

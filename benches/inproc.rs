@@ -1,0 +1,129 @@
+//! In-process benchmarks for `bench/run` (criterion): JSON -> Lua against serde_json alone,
+//! `:doc send_message` rendering, and rustyline loading a 10,000-entry history.
+//!
+//! Run alone with `cargo bench --bench inproc`; `bench/run` reads the medians from
+//! `target/criterion/*/*/new/estimates.json`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use mlua::Lua;
+use serde_json::{json, Value};
+
+use crisp_repl::lua::convert;
+
+/// A Crisp-shaped answer of about `target` bytes: the `{error, reason, data}` envelope around
+/// demo conversations and their messages (strings, nested objects, nulls, big integers).
+fn crisp_body(target: usize) -> Vec<u8> {
+    let seed = crisp_repl::demo::seed::generate(400);
+    let mut items: Vec<Value> = Vec::new();
+    let mut size = 0usize;
+    'fill: loop {
+        for conversation in &seed.conversations {
+            let sid = conversation["session_id"].as_str().unwrap_or_default();
+            let mut item = conversation.clone();
+            item["messages"] = json!(seed.messages.get(sid).cloned().unwrap_or_default());
+            size += item.to_string().len() + 1;
+            items.push(item);
+            if size >= target {
+                break 'fill;
+            }
+        }
+    }
+    serde_json::to_vec(&json!({"error": false, "reason": "resolved", "data": items})).unwrap()
+}
+
+/// Parsing alone against parsing and converting, as the client does with every answer. The
+/// Lua state has the REPL's default memory limit (1 GB, which puts mlua in its careful mode).
+/// Dropping the results and a full collection happen between iterations, outside the timing.
+fn json_to_lua(c: &mut Criterion) {
+    let body = crisp_body(5 * 1024 * 1024);
+    eprintln!("json_to_lua: body of {} bytes", body.len());
+    let lua = Lua::new();
+    lua.set_memory_limit(1024 * 1024 * 1024).unwrap();
+    convert::install(&lua).unwrap();
+    let mut group = c.benchmark_group("json_to_lua");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+    group.bench_function("parse", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let v: Value = serde_json::from_slice(black_box(&body)).unwrap();
+                total += started.elapsed();
+                drop(black_box(v));
+            }
+            total
+        })
+    });
+    group.bench_function("parse_and_convert", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let v: Value = serde_json::from_slice(black_box(&body)).unwrap();
+                let t = convert::to_lua(&lua, &v).unwrap();
+                total += started.elapsed();
+                drop(black_box(t));
+                drop(v);
+                lua.gc_collect().unwrap();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+fn doc(c: &mut Criterion) {
+    let mut group = c.benchmark_group("doc");
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    group.bench_function("send_message", |b| {
+        b.iter(|| {
+            crisp_repl::docs::render_topic(black_box(Some("send_message")), Some(100), true)
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// rustyline loading a 10,000-entry history with the REPL's settings: the work history adds
+/// before the prompt (bench/run also times the REPL's start in a pseudo-terminal).
+fn history(c: &mut Criterion) {
+    use rustyline::history::{FileHistory, History};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history");
+    let mut text = String::from("#V2\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "r = crisp.list_conversations{{per_page = {}, page = {i}}} for _, c in ipairs(r.data) do print(c.session_id, c.state) end\n",
+            i % 100 + 1
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let config = rustyline::Config::builder()
+        .max_history_size(10_000)
+        .unwrap()
+        .history_ignore_dups(true)
+        .unwrap()
+        .history_ignore_space(true)
+        .build();
+    let mut group = c.benchmark_group("history");
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    group.bench_function("load_10k", |b| {
+        b.iter(|| {
+            let mut h = FileHistory::with_config(&config);
+            h.load(&path).unwrap();
+            assert_eq!(h.len(), 10_000);
+            h
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, json_to_lua, doc, history);
+criterion_main!(benches);

@@ -1,0 +1,193 @@
+//! The fuzz invariants, shared by the cargo-fuzz targets (fuzz/fuzz_targets/) and by
+//! `cargo test` (tests/fuzz_corpus.rs replays the committed corpus and every past crash).
+//! Each check takes raw bytes and panics when an invariant breaks.
+
+#![allow(dead_code)]
+
+use std::convert::Infallible;
+use std::rc::Rc;
+
+use crisp_repl::accounts::Env;
+use crisp_repl::crisp::client::ClientOptions;
+use crisp_repl::crisp::paging::{fetch_window, Plan, REST_MAX_PER_PAGE, REST_MIN_PER_PAGE};
+use crisp_repl::lua::convert::{self, to_json, to_lua};
+use crisp_repl::lua::lexer::{globalize_top_level_locals, tokenize};
+use crisp_repl::lua::namespace::CrispRuntime;
+use crisp_repl::lua::session::{Completeness, Session};
+use crisp_repl::render::{markdown, plain, table};
+use mlua::Lua;
+use serde_json::Value as Json;
+
+thread_local! {
+    static LUA: Lua = {
+        let lua = Lua::new();
+        convert::install(&lua).expect("metatables install");
+        lua
+    };
+    static SESSION: Session = {
+        let env = Env::from_pairs(Vec::<(String, String)>::new());
+        let runtime = CrispRuntime::new(env, Vec::new(), ClientOptions::default());
+        Session::new(Rc::new(runtime), Some(256 * 1024 * 1024)).expect("a session starts")
+    };
+}
+
+/// Documents the round trip keeps exactly: arrays with holes (nulls) and integers past i64 are
+/// lossy in Lua by design, and nesting is cut at 128.
+fn round_trips(doc: &Json, depth: usize) -> bool {
+    if depth > 100 {
+        return false;
+    }
+    match doc {
+        Json::Null => depth == 0,
+        Json::Number(n) => n.is_i64() || n.is_f64(),
+        Json::Array(items) => items
+            .iter()
+            .all(|v| !v.is_null() && round_trips(v, depth + 1)),
+        Json::Object(map) => map
+            .values()
+            .all(|v| !v.is_null() && round_trips(v, depth + 1)),
+        _ => true,
+    }
+}
+
+/// JSON from the network -> Lua -> every renderer, and back: nothing panics, and documents
+/// Lua can hold exactly come back unchanged.
+pub fn json_render(data: &[u8]) {
+    let Ok(doc) = serde_json::from_slice::<Json>(data) else {
+        return;
+    };
+    LUA.with(|lua| {
+        let value = to_lua(lua, &doc).expect("any JSON converts");
+        for width in [Some(40), None] {
+            for colour in [false, true] {
+                let _ = table::render(&value, table::Style { width, colour });
+            }
+        }
+        let _ = plain::literal(&value);
+        let back = to_json(lua, &value);
+        if round_trips(&doc, 0) {
+            assert_eq!(back, doc, "the round trip changed the document");
+        }
+        // A list result as the namespace returns it, so the `data` layout is covered too.
+        let wrapped = serde_json::json!({"data": doc, "page": 1, "per_page": 25, "has_more": true});
+        let value = to_lua(lua, &wrapped).expect("any JSON converts");
+        for width in [Some(40), None] {
+            let _ = table::render(
+                &value,
+                table::Style {
+                    width,
+                    colour: false,
+                },
+            );
+        }
+        let _ = lua.gc_collect();
+    });
+}
+
+/// The `:doc` markdown renderer: the first byte picks the width (0..255) and colour.
+pub fn markdown(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let _ = markdown::render(text, first as usize, first & 1 == 1);
+    let _ = markdown::render(text, 80, false);
+    let _ = markdown::highlight_lua(text, true);
+}
+
+fn compiles(lua: &Lua, src: &str) -> bool {
+    lua.load(src).set_name("=fuzz").into_function().is_ok()
+}
+
+/// Completeness and the lexer: tokens are ordered, non-empty and on character boundaries;
+/// code that compiles is complete; and rewriting top-level locals never breaks code that
+/// compiles. Source is only compiled, never run.
+pub fn completeness(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let tokens = tokenize(src);
+    let mut pos = 0;
+    for t in &tokens {
+        assert!(
+            t.start >= pos && t.start < t.end && t.end <= src.len(),
+            "{t:?}"
+        );
+        assert!(
+            src.is_char_boundary(t.start) && src.is_char_boundary(t.end),
+            "{t:?}"
+        );
+        pos = t.end;
+    }
+    SESSION.with(|session| {
+        let verdict = session.completeness(src);
+        let lua = session.lua();
+        let plain = compiles(lua, src);
+        if plain {
+            assert_eq!(verdict, Completeness::Complete, "compiles but not complete");
+        }
+        let rewritten = globalize_top_level_locals(src);
+        if plain {
+            assert!(
+                compiles(lua, &rewritten),
+                "the locals rewrite broke code that compiles:\n{src}\n---\n{rewritten}"
+            );
+        }
+        if !tokens.iter().any(|t| t.text(src) == "local") {
+            assert_eq!(rewritten, src, "a rewrite without any `local`");
+        }
+    });
+}
+
+fn u64_at(data: &[u8], at: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = data.get(at + i).copied().unwrap_or(0);
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// The paging bridge against a brute-force slice of a fake Crisp list: REST pages of 20..50,
+/// no more requests than planned, the exact window and `has_more`. Any u64 must not panic.
+pub fn paging(data: &[u8]) {
+    let (page, per_page, total) = (u64_at(data, 0), u64_at(data, 8), u64_at(data, 16));
+    let wild = Plan::new(page, per_page);
+    assert!((REST_MIN_PER_PAGE..=REST_MAX_PER_PAGE).contains(&wild.rest_per_page));
+    assert!(wild.first_page >= 1 && wild.last_page >= wild.first_page);
+    let short_total = total % 300;
+    let _ = fetch_window(&wild, |p, s| -> Result<Vec<u64>, Infallible> {
+        let from = (p - 1).saturating_mul(s);
+        Ok((from..from.saturating_add(s).min(short_total)).collect())
+    });
+
+    // The range the Lua API allows, checked exactly.
+    let page = page % 1_000 + 1;
+    let per_page = per_page % 100 + 1;
+    let total = total % 20_000;
+    let plan = Plan::new(page, per_page);
+    let mut calls = 0u64;
+    let window = fetch_window(&plan, |p, s| -> Result<Vec<u64>, Infallible> {
+        assert!(
+            (REST_MIN_PER_PAGE..=REST_MAX_PER_PAGE).contains(&s),
+            "size {s}"
+        );
+        assert!(p >= 1);
+        calls += 1;
+        let from = (p - 1) * s;
+        Ok((from..(from + s).min(total)).collect())
+    })
+    .unwrap_or_else(|never| match never {});
+    let start = ((page - 1) * per_page).min(total);
+    let end = (page * per_page).min(total);
+    let expected: Vec<u64> = (start..end).collect();
+    assert_eq!(
+        window.items, expected,
+        "page {page} per_page {per_page} total {total}"
+    );
+    assert_eq!(window.has_more, page * per_page < total);
+    assert!(calls <= plan.requests());
+    // The fewest requests: the window plus its probe item, in pages of at most 50.
+    assert!(plan.requests() <= (per_page + 1).div_ceil(REST_MAX_PER_PAGE) + 1);
+}

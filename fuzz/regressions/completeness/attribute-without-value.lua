@@ -1,0 +1,2 @@
+local a, b <const>
+local x <close>
