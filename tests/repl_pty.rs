@@ -348,3 +348,16 @@ fn ctrl_c_abandons_a_request_in_flight() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = held.join();
 }
+
+#[test]
+fn typed_ahead_input_is_never_lost() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = spawn(home.path(), &home.path().join("h"), &["--no-pager"]);
+    // Everything at once, as a program driving a terminal would type it.
+    let burst: String = (1..=8).map(|i| format!("print('typed {i}')\r")).collect();
+    s.send(&burst).unwrap();
+    for i in 1..=8 {
+        s.expect(line(&format!("typed {i}"))).unwrap();
+    }
+    quit(s);
+}

@@ -193,6 +193,10 @@ pub fn run(
         .history_ignore_space(true)
         .auto_add_history(false)
         .completion_type(rustyline::CompletionType::List)
+        // The cursor-position query reads the terminal's answer from stdin and eats whatever
+        // was typed ahead when nothing answers (a pty driven by a program): never lose input.
+        // Results and errors always end their line, so the prompt starts at column 0 anyway.
+        .check_cursor_position(false)
         .build();
     let lua_handle = Rc::new(RefCell::new(session.lua().clone()));
     let accounts = Rc::new(RefCell::new(session.runtime().account_names()));
