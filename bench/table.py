@@ -52,7 +52,7 @@ def main():
             f"a call: {int(proof)} connect", None,
             net == 0 and r["startup_secret_files"] == 0 and proof > 0)
     extra = r["history_10k"] - r["history_empty"]
-    row("10,000-entry history, start to prompt in a pty", "< 5 ms added", f"+{ms(max(extra, 0))}",
+    row("10,000-entry history, start to first prompt (pty)", "< 5 ms added", f"+{ms(max(extra, 0))}",
         f"empty history: {ms(r['history_empty'])}", r["history_10k"] / r["history_empty"], extra < 0.005)
     row("10,000-entry history, rustyline load (criterion)", "< 5 ms", ms(r["history_load"]),
         ok=r["history_load"] < 0.005)

@@ -136,9 +136,7 @@ fn write_compact(v: &Value, out: &mut String, depth: usize) {
 ///
 /// The whole value is built in one protected call with Lua's C API: going through mlua per
 /// value (a protected call per `raw_set` under the memory limit, a registry look-up per
-/// metatable) made converting cost three times more than parsing. The collector is paused while
-/// the value is built (every table under construction would otherwise be re-traversed by the
-/// write barrier) and resumes at once after, also on error.
+/// metatable) made converting cost three times more than parsing.
 pub fn to_lua(lua: &Lua, json: &Json) -> mlua::Result<Value> {
     build(lua, None, |state| unsafe {
         push_json(state, json, 0);
@@ -169,7 +167,8 @@ pub fn extend_array(lua: &Lua, t: &Table, items: &[Json]) -> mlua::Result<()> {
 }
 
 /// Run `f` in one protected call with the array and object metatables in stack slots 1 and 2
-/// and `target` (or nil) in slot 3, the collector paused.
+/// and `target` (or nil) in slot 3. The collector keeps running: pausing it saved a fifth of
+/// the time only by not counting the new tables towards its pace.
 fn build<R: mlua::FromLuaMulti>(
     lua: &Lua,
     target: Option<&Table>,
@@ -177,18 +176,10 @@ fn build<R: mlua::FromLuaMulti>(
 ) -> mlua::Result<R> {
     let array_mt: Table = lua.named_registry_value(ARRAY_MT)?;
     let object_mt: Table = lua.named_registry_value(OBJECT_MT)?;
-    let pause = lua.gc_is_running();
-    if pause {
-        lua.gc_stop();
-    }
     // SAFETY: `push_json` keeps the stack balanced (it leaves exactly the value), checks stack
     // space before each push, and owns nothing that needs dropping, so a Lua error (out of
     // memory) unwinding through it leaks nothing.
-    let result = unsafe { lua.exec_raw::<R>((array_mt, object_mt, target), f) };
-    if pause {
-        lua.gc_restart();
-    }
-    result
+    unsafe { lua.exec_raw::<R>((array_mt, object_mt, target), f) }
 }
 
 /// Push `json`; stack slots 1 and 2 hold the array and object metatables (see `build`).
@@ -430,6 +421,30 @@ mod tests {
             doc = json!([doc]);
         }
         assert!(to_lua(&lua, &doc).is_ok());
+    }
+
+    #[test]
+    fn out_of_memory_is_an_error_not_a_crash() {
+        let lua = lua();
+        let rows: Vec<_> = (0..50_000)
+            .map(|i| json!({"id": i, "name": format!("name {i}")}))
+            .collect();
+        lua.set_memory_limit(lua.used_memory() + 256 * 1024)
+            .unwrap();
+        assert!(to_lua(&lua, &json!(rows)).is_err());
+        lua.set_memory_limit(0).unwrap();
+        let v = to_lua(&lua, &json!([1, {"a": "b"}])).unwrap();
+        assert_eq!(to_json(&lua, &v), json!([1, {"a": "b"}]));
+    }
+
+    #[test]
+    fn extend_array_appends_in_order() {
+        let lua = lua();
+        let t = new_array(&lua).unwrap();
+        assert_eq!(to_json(&lua, &Value::Table(t.clone())), json!([]));
+        extend_array(&lua, &t, &[json!(1), json!({"a": null})]).unwrap();
+        extend_array(&lua, &t, &[json!("x")]).unwrap();
+        assert_eq!(to_json(&lua, &Value::Table(t)), json!([1, {}, "x"]));
     }
 
     #[test]
