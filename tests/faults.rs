@@ -31,7 +31,7 @@ const LIST: &str = "return try(crisp.list_conversations, {per_page = 20})";
 /// chunk's `try` table. The process must exit 0 without a panic within `limit`.
 fn session(url: &str, extra: &[&str], chunks: &[&str], limit: Duration) -> Vec<Json> {
     let home = tempfile::tempdir().expect("temp home");
-    let mut cmd = faulty::hermetic(home.path());
+    let mut cmd = common::hermetic(home.path());
     faulty::with_account(&mut cmd, url);
     cmd.arg("--json").args(extra).arg("-e").arg(PRELUDE);
     for c in chunks {
@@ -123,7 +123,7 @@ fn connection_refused_then_the_server_comes_up() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = faulty::hermetic(home.path());
+    let mut cmd = common::hermetic(home.path());
     faulty::with_account(&mut cmd, &format!("http://{addr}/v1"));
     let mut conversation = Conversation::start(cmd);
     assert_eq!(conversation.eval(PRELUDE)["ok"], true);
@@ -429,7 +429,7 @@ fn an_endless_body_is_cut_at_the_limit_and_memory_stays_bounded() {
         max: 256 * 1024 * 1024,
     }]);
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = faulty::hermetic(home.path());
+    let mut cmd = common::hermetic(home.path());
     faulty::with_account(&mut cmd, &server.url());
     let mut conversation = Conversation::start(cmd);
     assert_eq!(conversation.eval(PRELUDE)["ok"], true);

@@ -11,19 +11,9 @@ mod common;
 
 /// The binary in a pty with the demo inbox, a private HOME and the given history file.
 fn spawn(home: &Path, history: &Path, extra: &[&str]) -> Session {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("crisp-repl"));
+    let mut cmd = common::hermetic(home);
     cmd.arg("--demo").arg("--history").arg(history).args(extra);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().to_string();
-        if key.starts_with("CRISP") || key.contains("COLOR") || key == "PAGER" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1");
+    cmd.env("TERM", "xterm").env("NO_COLOR", "1");
     let mut session = Session::spawn(cmd).expect("spawn in a pty");
     let _ = session.get_process_mut().set_window_size(120, 40);
     session.set_expect_timeout(Some(Duration::from_secs(20)));

@@ -214,26 +214,11 @@ fn repl_session(h: &Harness) -> String {
     use expectrl::Session;
     let token = demo_token(Tier::User);
     let history = h.home.path().join("data/crisp-repl/history");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crisp-repl"));
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().to_string();
-        if key.starts_with("CRISP") || key.contains("COLOR") || key == "PAGER" {
-            cmd.env_remove(&key);
-        }
-    }
     let home = h.home.path();
+    let mut cmd = common::hermetic(home);
     cmd.arg("--no-pager")
         .arg("--history")
         .arg(&history)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env(
-            "CRISP_REPL_CONFIG",
-            home.join("config/crisp-repl/config.toml"),
-        )
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("XDG_RUNTIME_DIR", home.join("no-runtime"))
         .env("TERM", "xterm")
         .env("NO_COLOR", "1")
         .env("CRISP_API_URL", h.server.url())

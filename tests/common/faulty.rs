@@ -7,14 +7,13 @@
 //! get a healthy answer: relayed from an upstream demo server when there is one, else a canned
 //! envelope. Also: `Conversation`, the real binary driven chunk by chunk through piped stdin.
 //!
-//! Include it with `#[path = "common/faulty.rs"] mod faulty;`.
+//! Include it with `#[path = "common/faulty.rs"] mod faulty;` (next to `mod common;`).
 
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -511,28 +510,6 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         }
         let _ = stream.flush();
     }
-}
-
-/// The binary with a hermetic environment (temporary HOME, no CRISP_* from outside), as
-/// `bare_command` in mod.rs, but a `std::process::Command` so it can be driven interactively.
-pub fn hermetic(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crisp-repl"));
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().to_string();
-        if key.starts_with("CRISP") || key.contains("COLOR") {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env(
-            "CRISP_REPL_CONFIG",
-            home.join("config/crisp-repl/config.toml"),
-        )
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("XDG_RUNTIME_DIR", home.join("no-runtime"));
-    cmd
 }
 
 /// The default account pointed at `url` with the demo's user token.

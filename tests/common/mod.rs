@@ -58,11 +58,13 @@ impl Harness {
     }
 }
 
-pub fn bare_command(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("crisp-repl").expect("binary built");
+/// The binary as a `std::process::Command` with a hermetic environment: temporary HOME and
+/// config/data dirs, no CRISP_*, colour or pager settings from outside, no reachable keyring.
+pub fn hermetic(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crisp-repl"));
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().to_string();
-        if key.starts_with("CRISP") || key == "NO_COLOR" || key.contains("COLOR") {
+        if key.starts_with("CRISP") || key.contains("COLOR") || key == "PAGER" {
             cmd.env_remove(&key);
         }
     }
@@ -76,8 +78,14 @@ pub fn bare_command(home: &Path) -> Command {
         // No keyring reachable unless a test sets one up.
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         // Without the variable, D-Bus clients try $XDG_RUNTIME_DIR/bus: point it at nothing.
-        .env("XDG_RUNTIME_DIR", home.join("no-runtime"))
-        .timeout(std::time::Duration::from_secs(60));
+        .env("XDG_RUNTIME_DIR", home.join("no-runtime"));
+    cmd
+}
+
+/// `hermetic` as an assert_cmd Command, with a time limit.
+pub fn bare_command(home: &Path) -> Command {
+    let mut cmd = Command::from_std(hermetic(home));
+    cmd.timeout(std::time::Duration::from_secs(60));
     cmd
 }
 
