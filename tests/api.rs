@@ -359,26 +359,14 @@ fn malformed_bodies_are_quoted() {
         "{stderr}"
     );
     assert!(stderr.contains("[trunc"), "{stderr}");
-    h.server.push_fault(Fault::raw(
-        "/conversations/",
-        502,
-        "<html><h1>Bad Gateway</h1></html>",
-    ));
-    h.server.push_fault(Fault::raw(
-        "/conversations/",
-        502,
-        "<html><h1>Bad Gateway</h1></html>",
-    ));
-    h.server.push_fault(Fault::raw(
-        "/conversations/",
-        502,
-        "<html><h1>Bad Gateway</h1></html>",
-    ));
-    h.server.push_fault(Fault::raw(
-        "/conversations/",
-        502,
-        "<html><h1>Bad Gateway</h1></html>",
-    ));
+    // The first try and all three retries.
+    for _ in 0..4 {
+        h.server.push_fault(Fault::raw(
+            "/conversations/",
+            502,
+            "<html><h1>Bad Gateway</h1></html>",
+        ));
+    }
     let (_, _, stderr) = run(h
         .cmd()
         .args(["--timeout", "20", "-e", "crisp.list_conversations{}"]));

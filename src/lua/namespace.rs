@@ -420,7 +420,8 @@ fn raw_function(
     lua.create_function(move |lua, (params, extra): (Value, Value)| {
         // `crisp:fn{...}` passes the namespace itself first.
         if let Value::Table(t) = &params {
-            if is_namespace_table(lua, t) && !extra.is_nil() {
+            // The cheap test first: this runs on every call.
+            if !extra.is_nil() && is_namespace_table(lua, t) {
                 let err =
                     CrispError::Invalid(format!("call it with a dot, not a colon: {label}{{...}}"));
                 return Ok((false, error_table(lua, &label, &account, &err)?));
