@@ -268,36 +268,10 @@ impl Drop for DemoServer {
 /// Accepted connections inherit TCP_NODELAY from the listener (Linux, macOS, the BSDs).
 /// Without it every answer larger than tiny_http's 1 KB buffer leaves its headers and its body
 /// in two writes, and Nagle holds the body until the client's delayed ACK: ~40 ms per request.
-#[cfg(unix)]
+/// Failure only costs speed, so it is ignored.
 fn set_nodelay(listener: &std::net::TcpListener) {
-    use std::os::fd::AsRawFd;
-    extern "C" {
-        fn setsockopt(
-            fd: i32,
-            level: i32,
-            name: i32,
-            value: *const std::ffi::c_void,
-            len: u32,
-        ) -> i32;
-    }
-    const IPPROTO_TCP: i32 = 6;
-    const TCP_NODELAY: i32 = 1;
-    let on: i32 = 1;
-    // SAFETY: a valid socket descriptor, and a pointer to an int that outlives the call.
-    // Failure only costs speed, so the result is ignored.
-    unsafe {
-        setsockopt(
-            listener.as_raw_fd(),
-            IPPROTO_TCP,
-            TCP_NODELAY,
-            (&on as *const i32).cast(),
-            std::mem::size_of::<i32>() as u32,
-        );
-    }
+    let _ = socket2::SockRef::from(listener).set_tcp_nodelay(true);
 }
-
-#[cfg(not(unix))]
-fn set_nodelay(_listener: &std::net::TcpListener) {}
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     // A panic in one handler must not take the whole demo down.
