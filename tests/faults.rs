@@ -247,19 +247,7 @@ fn server_errors_are_retried_then_reported() {
         Step::bytes(502, html.as_bytes()).header("Retry-After", "0"),
         Step::bytes(502, html.as_bytes()).header("Retry-After", "0"),
     ]);
-    let results = session(
-        &server.url(),
-        &[],
-        &[
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-        ],
-        QUICK,
-    );
+    let results = session(&server.url(), &[], &[CURRENT_USER; 6], QUICK);
     for r in &results[..3] {
         assert_healthy_user(r);
     }
@@ -299,20 +287,7 @@ fn rate_limits_honour_retry_after_in_both_forms() {
         Step::envelope(429, "rate_limited").header("Retry-After", "0"),
         Step::envelope(420, "rate_limited").header("Retry-After", "0"),
     ]);
-    let results = session(
-        &server.url(),
-        &[],
-        &[
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-            CURRENT_USER,
-        ],
-        QUICK,
-    );
+    let results = session(&server.url(), &[], &[CURRENT_USER; 7], QUICK);
     for r in &results[..4] {
         assert_healthy_user(r);
     }
