@@ -147,6 +147,14 @@ fn history_persists_and_is_shared_by_concurrent_sessions() {
     let history = home.path().join("history");
     let mut a = spawn(home.path(), &history, &["--no-pager"]);
     let mut b = spawn(home.path(), &history, &["--no-pager"]);
+    // The file exists, private, before anything is saved: rustyline would otherwise create it
+    // unlocked and two first saves could truncate each other.
+    let meta = std::fs::metadata(&history).expect("history file created at start-up");
+    assert_eq!(meta.len(), 0);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o600
+    );
     a.send_line("marker_from_a = 1").unwrap();
     b.send_line("marker_from_b = 2").unwrap();
     // Saved after every entry: visible before either session ends.
@@ -171,6 +179,28 @@ fn history_persists_and_is_shared_by_concurrent_sessions() {
     c.send(ControlCode::EndOfText).unwrap();
     c.expect("crisp:default> ").unwrap();
     quit(c);
+}
+
+#[test]
+fn first_lines_of_many_sessions_at_once_are_all_kept() {
+    let home = tempfile::tempdir().unwrap();
+    let history = home.path().join("fresh-history");
+    let mut sessions: Vec<Session> = (0..6)
+        .map(|_| spawn(home.path(), &history, &["--no-pager"]))
+        .collect();
+    // Every session saves its first line at (nearly) the same moment into a fresh file.
+    for (i, s) in sessions.iter_mut().enumerate() {
+        s.send_line(format!("race_marker_{i} = {i}")).unwrap();
+    }
+    let text = wait_for_file(&history, |t| {
+        (0..6).all(|i| t.contains(&format!("race_marker_{i} = {i}")))
+    });
+    for i in 0..6 {
+        assert!(text.contains(&format!("race_marker_{i} = {i}")), "{text}");
+    }
+    for s in sessions {
+        quit(s);
+    }
 }
 
 #[test]

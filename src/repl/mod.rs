@@ -173,10 +173,26 @@ fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> Re
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
+    create_history_file(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     match editor.load_history(path) {
         Ok(()) => Ok(()),
-        Err(ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(format!("cannot read history {}: {e}", path.display())),
+    }
+}
+
+/// Create a missing history file, empty and private (0600), without touching an existing one.
+/// rustyline writes a missing file with `File::create` before it takes its lock, so two
+/// sessions saving their first lines at once would truncate each other; once the file exists,
+/// every save goes through rustyline's locked read-merge-write.
+fn create_history_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
