@@ -12,6 +12,7 @@ use mlua::Lua;
 use serde_json::{json, Value};
 
 use crisp_repl::lua::convert;
+use crisp_repl::tape::Tape;
 
 /// A Crisp-shaped answer of about `target` bytes: the `{error, reason, data}` envelope around
 /// demo conversations and their messages (strings, nested objects, nulls, big integers).
@@ -34,9 +35,10 @@ fn crisp_body(target: usize) -> Vec<u8> {
     serde_json::to_vec(&json!({"error": false, "reason": "resolved", "data": items})).unwrap()
 }
 
-/// Parsing alone against parsing and converting, as the client does with every answer. The
-/// Lua state has the REPL's default memory limit (1 GB, which puts mlua in its careful mode).
-/// Dropping the results and a full collection happen between iterations, outside the timing.
+/// serde_json parsing into a `Value`, against what the client does with every answer: parse it
+/// into a tape (`crisp_repl::tape`) and build the Lua value from that. The Lua state has the
+/// REPL's default memory limit (1 GB, which puts mlua in its careful mode). Dropping the
+/// results and a full collection happen between iterations, outside the timing.
 fn json_to_lua(c: &mut Criterion) {
     let body = crisp_body(5 * 1024 * 1024);
     eprintln!("json_to_lua: body of {} bytes", body.len());
@@ -64,11 +66,11 @@ fn json_to_lua(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let started = Instant::now();
-                let v: Value = serde_json::from_slice(black_box(&body)).unwrap();
-                let t = convert::to_lua(&lua, &v).unwrap();
+                let tape = Tape::parse(black_box(&body)).unwrap();
+                let t = convert::tape_to_lua(&lua, tape.root()).unwrap();
                 total += started.elapsed();
                 drop(black_box(t));
-                drop(v);
+                drop(tape);
                 lua.gc_collect().unwrap();
             }
             total

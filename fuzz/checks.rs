@@ -10,11 +10,12 @@ use std::rc::Rc;
 use crisp_repl::accounts::Env;
 use crisp_repl::crisp::client::ClientOptions;
 use crisp_repl::crisp::paging::{fetch_window, Plan, REST_MAX_PER_PAGE, REST_MIN_PER_PAGE};
-use crisp_repl::lua::convert::{self, to_json, to_lua};
+use crisp_repl::lua::convert::{self, tape_to_lua, to_json, to_lua};
 use crisp_repl::lua::lexer::{globalize_top_level_locals, tokenize};
 use crisp_repl::lua::namespace::CrispRuntime;
 use crisp_repl::lua::session::{Completeness, Session};
 use crisp_repl::render::{markdown, plain, table};
+use crisp_repl::tape::Tape;
 use mlua::Lua;
 use serde_json::Value as Json;
 
@@ -54,10 +55,20 @@ fn round_trips(doc: &Json, depth: usize) -> bool {
 /// Lua can hold exactly come back unchanged.
 pub fn json_render(data: &[u8]) {
     let Ok(doc) = serde_json::from_slice::<Json>(data) else {
+        // What serde_json refuses, the tape parser may read or refuse, but never panics on.
+        let _ = Tape::parse(data);
         return;
     };
+    // The client parses answers into a tape with simd-json: it reads what serde_json reads,
+    // the same way (floats to within rounding).
+    let tape = Tape::parse(data).expect("the tape parser reads what serde_json reads");
+    same_json(&tape.root().to_value(), &doc);
     LUA.with(|lua| {
+        let from_tape = tape_to_lua(lua, tape.root()).expect("any JSON converts");
         let value = to_lua(lua, &doc).expect("any JSON converts");
+        if round_trips(&doc, 0) {
+            same_json(&to_json(lua, &from_tape), &doc);
+        }
         for width in [Some(40), None] {
             for colour in [false, true] {
                 let _ = table::render(&value, table::Style { width, colour });
@@ -82,6 +93,34 @@ pub fn json_render(data: &[u8]) {
         }
         let _ = lua.gc_collect();
     });
+}
+
+/// The same document, as Lua would hold it: integers past i64 are floats, floats equal to
+/// within a few units in the last place (serde_json's default float parsing is not always
+/// exact; `-0` is 0 on one side and -0.0 on the other). Repeated keys are folded the same way on both sides (the last one wins).
+fn same_json(a: &Json, b: &Json) {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => assert_eq!(i, j),
+            (None, None) => {
+                let (f, g) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+                assert!((f - g).abs() <= f.abs().max(g.abs()) * 1e-14, "{f} != {g}");
+            }
+            // `-0` is an integer to simd-json and -0.0 to serde_json: equal as numbers.
+            _ => assert_eq!(x.as_f64(), y.as_f64(), "{x} != {y}"),
+        },
+        (Json::Array(x), Json::Array(y)) => {
+            assert_eq!(x.len(), y.len());
+            x.iter().zip(y).for_each(|(v, w)| same_json(v, w));
+        }
+        (Json::Object(x), Json::Object(y)) => {
+            assert_eq!(x.len(), y.len());
+            for (k, v) in x {
+                same_json(v, y.get(k).expect("the same keys"));
+            }
+        }
+        (x, y) => assert_eq!(x, y),
+    }
 }
 
 /// The `:doc` markdown renderer: the first byte picks the width (0..255) and colour.

@@ -544,7 +544,7 @@ pub fn identity_call(
         website_id,
         client: &client,
     };
-    api::call(&target, spec, &params, WritePolicy::Send)
+    api::call(&target, spec, &params, WritePolicy::Send).map(|answer| answer.root().to_value())
 }
 
 /// A short "who is this token" from the identity answer.

@@ -19,3 +19,4 @@ pub mod lua;
 pub mod output;
 pub mod render;
 pub mod repl;
+pub mod tape;

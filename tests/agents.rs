@@ -4,7 +4,7 @@
 mod common;
 
 use common::{run, stdout_of, Harness};
-use crisp_repl::demo::seed;
+use crisp_repl::demo::{seed, Fault};
 use serde_json::{json, Value};
 
 fn json_lines(out: &str) -> Vec<Value> {
@@ -263,6 +263,49 @@ fn all_collects_with_a_guard() {
     assert!(err.contains("more than max_items = 10"), "{err}");
     let (_, _, err) = run(h.cmd().args(["-e", "crisp.all(crisp.get_contact)"]));
     assert!(err.contains("pages through list_conversations"), "{err}");
+}
+
+#[test]
+fn all_walks_every_page_in_order_with_at_most_one_request_past_the_end() {
+    let h = Harness::with_size(430);
+    let out = stdout_of(h.cmd().args([
+        "-e",
+        "for _, c in ipairs(crisp.all(crisp.list_conversations, {page = 2, per_page = 30})) do print(c.session_id) end",
+    ]));
+    let seed = seed::generate(430);
+    let expected: Vec<&str> = seed.conversations[30..]
+        .iter()
+        .map(|c| c["session_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+    // REST pages 1..=9 (the ninth is short), each once; two requests are in flight, so page
+    // 10 may have been asked for too, never more.
+    let mut pages: Vec<u64> = h
+        .requests_to("/conversations/")
+        .iter()
+        .map(|r| r.path.rsplit('/').next().unwrap().parse().unwrap())
+        .collect();
+    pages.sort_unstable();
+    let needed: Vec<u64> = (1..=9).collect();
+    let with_one_more: Vec<u64> = (1..=10).collect();
+    assert!(pages == needed || pages == with_one_more, "{pages:?}");
+}
+
+#[test]
+fn all_fails_when_a_page_fails_mid_walk() {
+    let h = Harness::with_size(430);
+    h.server
+        .push_fault(Fault::envelope("/conversations/4", 400, "invalid_data"));
+    let (status, out, err) = run(h.cmd().args([
+        "--json",
+        "-e",
+        "return #crisp.all(crisp.list_conversations, {per_page = 100})",
+    ]));
+    assert_eq!(status, 1, "{out}{err}");
+    let line: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(line["ok"], false, "{out}");
+    assert_eq!(line["error"]["reason"], "invalid_data", "{out}");
+    assert_eq!(line["error"]["status"], 400, "{out}");
 }
 
 #[test]

@@ -5,11 +5,15 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::Arc;
+
 use super::client::{Answer, Client};
 use super::error::CrispError;
 use super::paging::{fetch_window, Plan, REST_MAX_PER_PAGE};
 use super::registry::{FunctionSpec, ValidParams};
 use super::Tier;
+use crate::tape::{Json, Node, Tape, TapeBuilder};
 
 /// Path segments keep only RFC 3986 unreserved characters; `@`, `+` and spaces are encoded.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -45,16 +49,21 @@ pub fn call(
     spec: &FunctionSpec,
     params: &ValidParams,
     policy: WritePolicy,
-) -> Result<Value, CrispError> {
+) -> Result<Tape, CrispError> {
     if spec.writes && policy == WritePolicy::ReadOnly {
         return Err(CrispError::ReadOnly(spec.name.to_string()));
     }
+    // Lists are built straight from the pages' tapes; the rest are small and shaped as values.
+    let value = |result: Result<Value, CrispError>| result.map(|v| Tape::from_value(&v));
     let result = match spec.name {
         name if list_route(name).is_some() => list(target, name, params),
-        "get_conversation" => get_conversation(target, required(params, "conversation_id")?),
-        "send_message" => send_message(target, params, policy),
-        "get_contact" => get_contact(target, required(params, "contact_id")?),
-        "get_current_user" => get_current_user(target),
+        "get_conversation" => value(get_conversation(
+            target,
+            required(params, "conversation_id")?,
+        )),
+        "send_message" => value(send_message(target, params, policy)),
+        "get_contact" => value(get_contact(target, required(params, "contact_id")?)),
+        "get_current_user" => value(get_current_user(target)),
         other => Err(CrispError::Invalid(format!(
             "'{other}' is in the registry but has no operation"
         ))),
@@ -77,15 +86,37 @@ fn website_path(target: &Target, rest: &str) -> String {
 }
 
 /// How each item of a list is reshaped for Lua.
-type Shape = fn(Value) -> Value;
+/// Writes one list item into a result: copied as it is, or reshaped where the Lua API
+/// promises more than Crisp sends.
+type Shape = fn(&mut TapeBuilder, Json<'_>);
 
 /// The REST route and item shaping of each list function.
 fn list_route(name: &str) -> Option<(&'static str, Shape)> {
     match name {
-        "list_conversations" => Some(("conversations", |v| v)),
-        "list_contacts" => Some(("people/profiles", normalize_contact)),
-        "list_campaigns" => Some(("campaigns/list", with_campaign_state)),
+        "list_conversations" => Some(("conversations", |b, item| {
+            b.copy(item);
+        })),
+        "list_contacts" => Some(("people/profiles", |b, item| {
+            b.value(&normalize_contact(item.to_value()));
+        })),
+        "list_campaigns" => Some(("campaigns/list", |b, item| {
+            b.value(&with_campaign_state(item.to_value()));
+        })),
         _ => None,
+    }
+}
+
+/// One item of a REST page: the page's parsed answer and where the item sits in it. Items are
+/// sliced and merged into results without being copied out of their page first.
+#[derive(Debug, Clone)]
+struct Item {
+    page: Arc<Tape>,
+    at: usize,
+}
+
+impl Item {
+    fn json(&self) -> Json<'_> {
+        self.page.value_at(self.at)
     }
 }
 
@@ -95,64 +126,102 @@ fn rest_page(
     route: &str,
     page: u64,
     per_page: u64,
-) -> Result<Vec<Value>, CrispError> {
+) -> Result<Vec<Item>, CrispError> {
     let path = website_path(target, &format!("{route}/{page}"));
     let answer = target
         .client
         .get(&path, &[("per_page", per_page.to_string())])?;
-    array_data(answer)
+    array_items(answer)
 }
 
-/// The envelope's `data` as an array; anything else is a clear error, not an empty list.
+/// The envelope's `data` as array items; anything else is a clear error, not an empty list.
+fn array_items(answer: Answer) -> Result<Vec<Item>, CrispError> {
+    let status = answer.status;
+    let page = Arc::new(answer.envelope);
+    let data = page.root().get("data");
+    match data {
+        Some(items) if matches!(items.node(), Node::Array { .. }) => Ok(items
+            .items()
+            .map(|item| Item {
+                page: page.clone(),
+                at: item.position(),
+            })
+            .collect()),
+        other => Err(wrong_shape(status, "an array", other)),
+    }
+}
+
+/// The envelope's `data` as an array of values.
 fn array_data(answer: Answer) -> Result<Vec<Value>, CrispError> {
-    match answer.data {
-        Value::Array(items) => Ok(items),
-        other => Err(wrong_shape(answer.status, "an array", &other)),
+    match answer.data() {
+        Some(items) if matches!(items.node(), Node::Array { .. }) => {
+            Ok(items.items().map(|item| item.to_value()).collect())
+        }
+        other => Err(wrong_shape(answer.status, "an array", other)),
     }
 }
 
 /// The envelope's `data` as an object.
 fn object_data(answer: Answer) -> Result<Map<String, Value>, CrispError> {
-    match answer.data {
-        Value::Object(map) => Ok(map),
-        other => Err(wrong_shape(answer.status, "an object", &other)),
+    match answer.data().map(|d| d.to_value()) {
+        Some(Value::Object(map)) => Ok(map),
+        _ => Err(wrong_shape(answer.status, "an object", answer.data())),
     }
 }
 
-fn wrong_shape(status: u16, expected: &str, got: &Value) -> CrispError {
-    let problem = match got {
-        Value::Null => format!("'data' should be {expected}, but it is missing or null"),
-        Value::Bool(_) => format!("'data' should be {expected}, got a boolean"),
-        Value::Number(_) => format!("'data' should be {expected}, got a number"),
-        Value::String(_) => format!("'data' should be {expected}, got a string"),
-        Value::Array(_) => format!("'data' should be {expected}, got an array"),
-        Value::Object(_) => format!("'data' should be {expected}, got an object"),
+fn wrong_shape(status: u16, expected: &str, got: Option<Json<'_>>) -> CrispError {
+    let kind = match got.map(|v| v.node()) {
+        None | Some(Node::Null) => {
+            let problem = format!("'data' should be {expected}, but it is missing or null");
+            return CrispError::Malformed {
+                status,
+                problem,
+                snippet: "null".into(),
+            };
+        }
+        Some(Node::Bool(_)) => "a boolean",
+        Some(Node::Int(_) | Node::Float(_)) => "a number",
+        Some(Node::Str { .. }) => "a string",
+        Some(Node::Array { .. }) => "an array",
+        Some(Node::Object { .. }) => "an object",
     };
     CrispError::Malformed {
         status,
-        problem,
-        snippet: super::client::head(got.to_string().as_bytes(), 120),
+        problem: format!("'data' should be {expected}, got {kind}"),
+        snippet: super::client::head(
+            got.map(|v| v.to_json_string())
+                .unwrap_or_default()
+                .as_bytes(),
+            120,
+        ),
     }
 }
 
 /// A paged list through the bridge: `{data, page, per_page, has_more}`.
-fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Value, CrispError> {
+fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, CrispError> {
     let (route, shape) = list_route(name)
         .ok_or_else(|| CrispError::Invalid(format!("{name} is not a list function")))?;
-    let page = params.int("page").unwrap_or(1).max(1) as u64;
-    let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100) as u64;
-    let plan = Plan::new(page, per_page);
+    let page = params.int("page").unwrap_or(1).max(1);
+    let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100);
+    let plan = Plan::new(page as u64, per_page as u64);
     let window = fetch_window(&plan, |rest_page_no, rest_per_page| {
         rest_page(target, route, rest_page_no, rest_per_page)
     })?;
-    // Field by field: `json!` would serialize the items into a deep copy.
-    let mut result = Map::new();
-    let items = window.items.into_iter().map(shape).collect();
-    result.insert("data".into(), Value::Array(items));
-    result.insert("page".into(), json!(page));
-    result.insert("per_page".into(), json!(per_page));
-    result.insert("has_more".into(), json!(window.has_more));
-    Ok(Value::Object(result))
+    let mut result = TapeBuilder::default();
+    result.begin_object().key("data").begin_array();
+    for item in &window.items {
+        shape(&mut result, item.json());
+    }
+    result
+        .end()
+        .key("page")
+        .int(page)
+        .key("per_page")
+        .int(per_page)
+        .key("has_more")
+        .bool(window.has_more)
+        .end();
+    Ok(result.finish())
 }
 
 /// Every item of a list function from a starting point, in REST pages of the largest size
@@ -182,21 +251,148 @@ impl ListCursor {
         })
     }
 
-    /// The next batch of items, or `None` once the list is exhausted.
-    pub fn next_batch(&mut self, target: &Target) -> Result<Option<Vec<Value>>, CrispError> {
+    /// The next batch of items, or `None` once the list is exhausted (`crisp.paginate`).
+    pub fn next_batch(&mut self, target: &Target) -> Result<Option<Batch>, CrispError> {
         if self.done {
             return Ok(None);
         }
-        let batch = rest_page(target, self.route, self.next_page, REST_MAX_PER_PAGE)?;
+        let (batch, full) = self.page(target, self.next_page)?;
         self.next_page += 1;
-        // A short page is the last one (Crisp answers an empty page past the end).
-        self.done = (batch.len() as u64) < REST_MAX_PER_PAGE;
-        let skip = std::mem::take(&mut self.skip);
-        let items: Vec<Value> = batch.into_iter().skip(skip).map(self.shape).collect();
-        if items.is_empty() && self.done {
+        self.skip = 0;
+        self.done = !full;
+        if batch.is_empty() && self.done {
             return Ok(None);
         }
-        Ok(Some(items))
+        Ok(Some(batch))
+    }
+
+    /// One REST page of the walk: its items (those before the starting point dropped) and
+    /// whether it was full. A short page is the last one (Crisp answers an empty page past
+    /// the end).
+    fn page(&self, target: &Target, page_no: u64) -> Result<(Batch, bool), CrispError> {
+        let mut items = rest_page(target, self.route, page_no, REST_MAX_PER_PAGE)?;
+        let full = items.len() as u64 >= REST_MAX_PER_PAGE;
+        if page_no == self.next_page {
+            items.drain(..self.skip.min(items.len()));
+        }
+        let batch = Batch {
+            items,
+            shape: self.shape,
+        };
+        Ok((batch, full))
+    }
+
+    /// Send every batch from the starting point to `pages`, in order, until the list ends, a
+    /// call fails (its error is sent last) or the receiver hangs up (`crisp.all`).
+    ///
+    /// Two requests are kept in flight on two connections: while one page travels and is
+    /// parsed, Crisp is already answering the next, so the client's own work never leaves the
+    /// server idle. The price is at most one request past the end of the list.
+    pub fn send_all(self, target: &Target, pages: SyncSender<Result<Batch, CrispError>>) {
+        let cursor = &self;
+        std::thread::scope(|scope| {
+            let (results_tx, results) = mpsc::channel::<(u64, Result<(Batch, bool), CrispError>)>();
+            // Two fetchers; page n goes to fetcher n % 2, so each has one page at a time.
+            let mut jobs = Vec::new();
+            for _ in 0..2 {
+                let (job_tx, job_rx) = mpsc::channel::<u64>();
+                let results_tx = results_tx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("crisp-pages".into())
+                    .spawn_scoped(scope, move || {
+                        for page_no in job_rx {
+                            let fetched = cursor.page(target, page_no);
+                            if results_tx.send((page_no, fetched)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                if let Err(e) = spawned {
+                    let _ = pages.send(Err(CrispError::Transport(format!(
+                        "cannot start a page fetcher thread: {e}"
+                    ))));
+                    return;
+                }
+                jobs.push(job_tx);
+            }
+            drop(results_tx);
+            let first = cursor.next_page;
+            for (i, job) in jobs.iter().enumerate() {
+                let _ = job.send(first + i as u64);
+            }
+            // Pages arrive in any order; they leave in order.
+            let mut arrived = std::collections::BTreeMap::new();
+            let mut next = first;
+            loop {
+                let fetched = loop {
+                    if let Some(fetched) = arrived.remove(&next) {
+                        break fetched;
+                    }
+                    match results.recv() {
+                        Ok((page_no, fetched)) => {
+                            arrived.insert(page_no, fetched);
+                        }
+                        Err(_) => {
+                            // Both fetchers are gone without an answer: never a silent short list.
+                            let _ = pages.send(Err(CrispError::Transport(
+                                "the page fetcher threads stopped unexpectedly".into(),
+                            )));
+                            return;
+                        }
+                    }
+                };
+                let full = match fetched {
+                    Ok((batch, full)) => {
+                        if !batch.is_empty() && pages.send(Ok(batch)).is_err() {
+                            return;
+                        }
+                        full
+                    }
+                    Err(e) => {
+                        let _ = pages.send(Err(e));
+                        return;
+                    }
+                };
+                if !full {
+                    return;
+                }
+                // The fetcher that brought this page takes the one after the page in flight.
+                let fetcher = (next - first) as usize % jobs.len();
+                if jobs[fetcher].send(next + jobs.len() as u64).is_err() {
+                    return;
+                }
+                next += 1;
+            }
+            // Leaving the scope closes the job channels: the fetchers finish their page and stop.
+        });
+    }
+}
+
+/// Items of a list, still inside the REST pages they came in.
+#[derive(Debug)]
+pub struct Batch {
+    items: Vec<Item>,
+    shape: Shape,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The items as one JSON array, shaped as the Lua API promises.
+    pub fn to_tape(&self) -> Tape {
+        let mut array = TapeBuilder::default();
+        array.begin_array();
+        for item in &self.items {
+            (self.shape)(&mut array, item.json());
+        }
+        array.end();
+        array.finish()
     }
 }
 
@@ -278,13 +474,9 @@ fn send_message(
             },
         }));
     }
-    let answer = target.client.post(&path, &body)?;
-    let fingerprint = answer
-        .data
-        .get("fingerprint")
-        .cloned()
-        .unwrap_or(Value::Null);
-    Ok(json!({ "sent": true, "fingerprint": fingerprint, "data": answer.data }))
+    let data = target.client.post(&path, &body)?.data_value();
+    let fingerprint = data.get("fingerprint").cloned().unwrap_or(Value::Null);
+    Ok(json!({ "sent": true, "fingerprint": fingerprint, "data": data }))
 }
 
 /// For type "file", `text` is the URL: name from its path, MIME type from the extension.

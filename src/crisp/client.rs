@@ -10,6 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use serde_json::Value;
 
+use crate::tape::{Json, Tape};
+
 use super::error::{CrispError, Secret};
 use super::Tier;
 
@@ -72,11 +74,23 @@ pub struct Exchange {
 /// Called after every exchange (including retried ones).
 pub type Observer = Arc<dyn Fn(&Exchange) + Send + Sync>;
 
-/// A successful answer: the HTTP status (200 or 206 matter) and the envelope's `data`.
+/// A successful answer: the HTTP status (200 or 206 matter) and the parsed envelope.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
-    pub data: Value,
+    pub envelope: Tape,
+}
+
+impl Answer {
+    /// The envelope's `data`; `None` when it is missing.
+    pub fn data(&self) -> Option<Json<'_>> {
+        self.envelope.root().get("data")
+    }
+
+    /// `data` as a `serde_json::Value` (null when missing), for results shaped in Rust.
+    pub fn data_value(&self) -> Value {
+        self.data().map_or(Value::Null, |d| d.to_value())
+    }
 }
 
 /// The client of one account.
@@ -397,7 +411,8 @@ impl Client {
             });
         }
         // Read one byte past the limit to tell "exactly at the limit" from "over it".
-        let mut body = Vec::new();
+        let declared = response.body().content_length().unwrap_or(0);
+        let mut body = Vec::with_capacity(usize::try_from(declared.saturating_add(1)).unwrap_or(0));
         let read = response
             .body_mut()
             .with_config()
@@ -602,8 +617,8 @@ pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Answer, CrispError> {
             hint: "Crisp answered with a redirect, which is not followed so credentials never go to another host; check CRISP_API_URL".into(),
         });
     }
-    let parsed: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
+    let envelope = match Tape::parse(body) {
+        Ok(tape) => tape,
         Err(_) if status >= 400 => {
             return Err(CrispError::Api {
                 status,
@@ -616,20 +631,21 @@ pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Answer, CrispError> {
         }
         Err(e) => return Err(malformed(&format!("invalid JSON: {e}"))),
     };
-    let Some(object) = parsed.as_object() else {
+    let root = envelope.root();
+    if !matches!(root.node(), crate::tape::Node::Object { .. }) {
         return Err(malformed("JSON, but not an object"));
-    };
-    let is_error = object.get("error").and_then(Value::as_bool);
+    }
+    let is_error = root.get("error").and_then(|v| v.as_bool());
     if is_error == Some(true) || status >= 400 {
-        let reason = object
+        let reason = root
             .get("reason")
-            .and_then(Value::as_str)
+            .and_then(|v| v.as_str())
             .unwrap_or("http_error")
             .to_string();
-        let server_message = object
+        let server_message = root
             .get("data")
             .and_then(|d| d.get("message"))
-            .and_then(Value::as_str);
+            .and_then(|m| m.as_str());
         let mut hint = status_hint(status).to_string();
         if let Some(m) = server_message {
             hint = format!("{hint} (Crisp says: {m})");
@@ -643,15 +659,7 @@ pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Answer, CrispError> {
     if is_error.is_none() {
         return Err(malformed("no boolean 'error' field"));
     }
-    // Moved out, not cloned: a list page's `data` is nearly the whole answer.
-    let data = match parsed {
-        Value::Object(mut map) => map.remove("data"),
-        _ => None,
-    };
-    Ok(Answer {
-        status,
-        data: data.unwrap_or(Value::Null),
-    })
+    Ok(Answer { status, envelope })
 }
 
 /// A generic hint by status; the API layer replaces it with a specific one where it can.
@@ -673,7 +681,7 @@ mod tests {
     #[test]
     fn envelopes() {
         let ok = parse_envelope(200, br#"{"error":false,"reason":"listed","data":[1]}"#).unwrap();
-        assert_eq!(ok.data, serde_json::json!([1]));
+        assert_eq!(ok.data_value(), serde_json::json!([1]));
         let err = parse_envelope(
             404,
             br#"{"error":true,"reason":"not_found","data":{"message":"gone"}}"#,
@@ -692,7 +700,7 @@ mod tests {
         let utf = parse_envelope(200, b"\xff\xfe").unwrap_err();
         assert!(utf.to_string().contains("not UTF-8"), "{utf}");
         let missing = parse_envelope(200, br#"{"error":false}"#).unwrap();
-        assert_eq!(missing.data, Value::Null);
+        assert_eq!(missing.data_value(), Value::Null);
     }
 
     #[test]

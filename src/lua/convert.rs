@@ -5,6 +5,7 @@ use mlua::{Lua, Table, Value};
 use serde_json::{Map, Number, Value as Json};
 
 use crate::crisp::registry::RawArg;
+use crate::tape::{self, Node, Tape};
 
 const ARRAY_MT: &str = "crisp-repl.array";
 const OBJECT_MT: &str = "crisp-repl.object";
@@ -132,14 +133,20 @@ fn write_compact(v: &Value, out: &mut String, depth: usize) {
     }
 }
 
-/// JSON -> Lua.
+/// JSON -> Lua, from a `serde_json::Value` (results built in Rust, tests).
+pub fn to_lua(lua: &Lua, json: &Json) -> mlua::Result<Value> {
+    tape_to_lua(lua, Tape::from_value(json).root())
+}
+
+/// JSON -> Lua, from a parsed answer: what every call returns through.
 ///
 /// The whole value is built in one protected call with Lua's C API: going through mlua per
 /// value (a protected call per `raw_set` under the memory limit, a registry look-up per
 /// metatable) made converting cost three times more than parsing.
-pub fn to_lua(lua: &Lua, json: &Json) -> mlua::Result<Value> {
+pub fn tape_to_lua(lua: &Lua, json: tape::Json<'_>) -> mlua::Result<Value> {
+    let (tape, nodes) = (json.tape(), json.nodes());
     build(lua, None, |state| unsafe {
-        push_json(state, json, 0);
+        push_node(state, tape, nodes, 0, 0);
         // Only the value is returned, not the slots below it.
         mlua::ffi::lua_replace(state, 1);
         mlua::ffi::lua_settop(state, 1);
@@ -153,12 +160,17 @@ pub fn new_array(lua: &Lua) -> mlua::Result<Table> {
     Ok(t)
 }
 
-/// Append `items` to the Lua array `t`, converted as `to_lua` converts array items.
-pub fn extend_array(lua: &Lua, t: &Table, items: &[Json]) -> mlua::Result<()> {
+/// Append the elements of the JSON array `items` to the Lua array `t`.
+pub fn extend_array(lua: &Lua, t: &Table, items: tape::Json<'_>) -> mlua::Result<()> {
+    let (tape, nodes) = (items.tape(), items.nodes());
+    let Some(&Node::Array { len, .. }) = nodes.first() else {
+        return Ok(());
+    };
     build(lua, Some(t), |state| unsafe {
         let mut n = mlua::ffi::lua_rawlen(state, 3) as mlua::ffi::lua_Integer;
-        for item in items {
-            push_json(state, item, 1);
+        let mut at = 1;
+        for _ in 0..len {
+            at = push_node(state, tape, nodes, at, 1);
             n += 1;
             mlua::ffi::lua_rawseti(state, 3, n);
         }
@@ -176,50 +188,70 @@ fn build<R: mlua::FromLuaMulti>(
 ) -> mlua::Result<R> {
     let array_mt: Table = lua.named_registry_value(ARRAY_MT)?;
     let object_mt: Table = lua.named_registry_value(OBJECT_MT)?;
-    // SAFETY: `push_json` keeps the stack balanced (it leaves exactly the value), checks stack
-    // space before each push, and owns nothing that needs dropping, so a Lua error (out of
-    // memory) unwinding through it leaks nothing.
+    // SAFETY: `push_node` keeps the stack balanced (it leaves exactly the value), checks stack
+    // space before each push, and holds only borrowed slices, nothing that needs dropping, so
+    // a Lua error (out of memory) unwinding through it leaks nothing.
     unsafe { lua.exec_raw::<R>((array_mt, object_mt, target), f) }
 }
 
-/// Push `json`; stack slots 1 and 2 hold the array and object metatables (see `build`).
-unsafe fn push_json(state: *mut mlua::ffi::lua_State, json: &Json, depth: usize) {
+/// Push the value whose node is `nodes[at]` and return the index of the node after it; stack
+/// slots 1 and 2 hold the array and object metatables (see `build`).
+unsafe fn push_node(
+    state: *mut mlua::ffi::lua_State,
+    tape: &Tape,
+    nodes: &[Node],
+    at: usize,
+    depth: usize,
+) -> usize {
     use mlua::ffi;
     use std::os::raw::c_int;
     ffi::luaL_checkstack(state, 3, std::ptr::null());
-    match json {
-        Json::Null => ffi::lua_pushnil(state),
-        Json::Bool(b) => ffi::lua_pushboolean(state, c_int::from(*b)),
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => ffi::lua_pushinteger(state, i),
-            None => ffi::lua_pushnumber(state, n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(s) => {
+    let Some(&node) = nodes.get(at) else {
+        ffi::lua_pushnil(state);
+        return at + 1;
+    };
+    match node {
+        Node::Null => ffi::lua_pushnil(state),
+        Node::Bool(b) => ffi::lua_pushboolean(state, c_int::from(b)),
+        Node::Int(i) => ffi::lua_pushinteger(state, i),
+        Node::Float(f) => ffi::lua_pushnumber(state, f),
+        Node::Str { start, len } => {
+            let s = tape.str_of(start, len);
             ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
         }
-        _ if depth >= MAX_DEPTH => ffi::lua_pushnil(state),
-        Json::Array(items) => {
-            let n = c_int::try_from(items.len()).unwrap_or(c_int::MAX);
-            ffi::lua_createtable(state, n, 0);
-            for (i, item) in items.iter().enumerate() {
-                push_json(state, item, depth + 1);
+        Node::Array { span, .. } | Node::Object { span, .. } if depth >= MAX_DEPTH => {
+            ffi::lua_pushnil(state);
+            return at + 1 + span;
+        }
+        Node::Array { len, span } => {
+            ffi::lua_createtable(state, c_int::try_from(len).unwrap_or(c_int::MAX), 0);
+            let mut next = at + 1;
+            for i in 0..len {
+                next = push_node(state, tape, nodes, next, depth + 1);
                 ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
             }
             ffi::lua_pushvalue(state, 1);
             ffi::lua_setmetatable(state, -2);
+            return at + 1 + span;
         }
-        Json::Object(map) => {
-            let n = c_int::try_from(map.len()).unwrap_or(c_int::MAX);
-            ffi::lua_createtable(state, 0, n);
-            for (k, v) in map {
-                ffi::lua_pushlstring(state, k.as_ptr().cast(), k.len());
-                push_json(state, v, depth + 1);
+        Node::Object { len, span } => {
+            ffi::lua_createtable(state, 0, c_int::try_from(len).unwrap_or(c_int::MAX));
+            let mut next = at + 1;
+            for _ in 0..len {
+                let Some(&Node::Str { start, len }) = nodes.get(next) else {
+                    break; // keys are always strings on a tape; never index with nil
+                };
+                let key = tape.str_of(start, len);
+                ffi::lua_pushlstring(state, key.as_ptr().cast(), key.len());
+                next = push_node(state, tape, nodes, next + 1, depth + 1);
                 ffi::lua_rawset(state, -3);
             }
             ffi::lua_pushvalue(state, 2);
             ffi::lua_setmetatable(state, -2);
+            return at + 1 + span;
         }
     }
+    at + 1
 }
 
 /// True when the table came from a JSON array (so an empty one is `[]`, not `{}`).
@@ -442,8 +474,11 @@ mod tests {
         let lua = lua();
         let t = new_array(&lua).unwrap();
         assert_eq!(to_json(&lua, &Value::Table(t.clone())), json!([]));
-        extend_array(&lua, &t, &[json!(1), json!({"a": null})]).unwrap();
-        extend_array(&lua, &t, &[json!("x")]).unwrap();
+        let first = Tape::from_value(&json!([1, {"a": null}]));
+        extend_array(&lua, &t, first.root()).unwrap();
+        extend_array(&lua, &t, Tape::from_value(&json!(["x"])).root()).unwrap();
+        // Not an array: nothing to append.
+        extend_array(&lua, &t, Tape::from_value(&json!({"k": 1})).root()).unwrap();
         assert_eq!(to_json(&lua, &Value::Table(t)), json!([1, {}, "x"]));
     }
 

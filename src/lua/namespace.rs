@@ -5,13 +5,12 @@
 //! `message`, `fn`, `account`, `kind`, `status` and `reason`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mlua::{Lua, Table, Value};
-use serde_json::Value as Json;
 
 use super::convert;
 use crate::accounts::{Account, Env, DEFAULT_ACCOUNT};
@@ -21,6 +20,7 @@ use crate::crisp::api::{self, Target, WritePolicy};
 use crate::crisp::client::{Client, ClientOptions, Exchange};
 use crate::crisp::error::CrispError;
 use crate::crisp::registry::{self, FunctionSpec, FUNCTIONS};
+use crate::tape::Tape;
 
 const ERROR_MT: &str = "crisp-repl.error";
 const NAMESPACE_MARK: &str = "crisp-repl.namespace";
@@ -167,7 +167,7 @@ impl CrispRuntime {
         account_name: &str,
         spec: &FunctionSpec,
         params: &Value,
-    ) -> Result<Json, CrispError> {
+    ) -> Result<Tape, CrispError> {
         let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
         let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
         self.with_target(account_name, |target| {
@@ -318,9 +318,9 @@ fn all_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua::Func
     wrap.call(raw)
 }
 
-/// Every item into `out`. A helper thread fetches and parses the next REST page while this one
-/// converts the last to Lua, so conversion is off the request path; and each page is converted
-/// as it comes, so the whole list never exists twice. Same requests, in the same order.
+/// Every item into `out`. Helper threads fetch and parse REST pages (two in flight, see
+/// `ListCursor::send_all`) while this one converts them to Lua, in order, as they come: so
+/// conversion is off the request path and the whole list never exists twice.
 fn collect_all(
     lua: &Lua,
     target: &Target,
@@ -329,23 +329,13 @@ fn collect_all(
     out: &Table,
 ) -> mlua::Result<Result<(), CrispError>> {
     std::thread::scope(|scope| {
-        // One page ahead at most; dropping `pages` (an error, max_items) stops the fetcher.
-        let (tx, pages) = std::sync::mpsc::sync_channel(1);
-        scope.spawn(move || {
-            let mut cursor = cursor;
-            loop {
-                let batch = cursor.next_batch(target);
-                let more = matches!(batch, Ok(Some(_)));
-                if tx.send(batch).is_err() || !more {
-                    break;
-                }
-            }
-        });
+        // A few pages ahead at most; dropping `pages` (an error, max_items) stops the fetchers.
+        let (tx, pages) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || cursor.send_all(target, tx));
         let mut count = 0usize;
         for batch in pages {
             let items = match batch {
-                Ok(Some(items)) => items,
-                Ok(None) => break,
+                Ok(items) => items,
                 Err(e) => return Ok(Err(e)),
             };
             count += items.len();
@@ -354,7 +344,7 @@ fn collect_all(
                     "the list has more than max_items = {max} items; pass a larger max_items, or walk it with crisp.paginate"
                 ))));
             }
-            convert::extend_array(lua, out, &items)?;
+            convert::extend_array(lua, out, items.to_tape().root())?;
         }
         Ok(Ok(()))
     })
@@ -371,17 +361,21 @@ fn paginate_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua:
                 Ok(found) => found,
                 Err(e) => return Ok((false, error_table(lua, "crisp.paginate", "", &e)?)),
             };
-            let state = RefCell::new((cursor, std::collections::VecDeque::<Json>::new()));
+            // The current batch and the positions of its items not yet handed out.
+            let state = RefCell::new((cursor, Tape::default(), VecDeque::<usize>::new()));
             let runtime = runtime.clone();
             let next = lua.create_function(
                 move |lua, _: mlua::MultiValue| -> mlua::Result<(bool, Value)> {
                     let mut state = state.borrow_mut();
-                    let (cursor, buffer) = &mut *state;
-                    if buffer.is_empty() {
-                        let batch =
+                    let (cursor, batch, pending) = &mut *state;
+                    if pending.is_empty() {
+                        let fetched =
                             runtime.with_target(&account, |target| cursor.next_batch(target));
-                        match batch {
-                            Ok(Some(items)) => buffer.extend(items),
+                        match fetched {
+                            Ok(Some(items)) => {
+                                *batch = items.to_tape();
+                                pending.extend(batch.root().items().map(|i| i.position()));
+                            }
                             Ok(None) => {}
                             Err(e) => {
                                 return Ok((
@@ -391,8 +385,8 @@ fn paginate_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua:
                             }
                         }
                     }
-                    match buffer.pop_front() {
-                        Some(item) => Ok((true, convert::to_lua(lua, &item)?)),
+                    match pending.pop_front() {
+                        Some(at) => Ok((true, convert::tape_to_lua(lua, batch.value_at(at))?)),
                         None => Ok((true, Value::Nil)),
                     }
                 },
@@ -428,7 +422,7 @@ fn raw_function(
             }
         }
         match runtime.call(&account, spec, &params) {
-            Ok(json) => Ok((true, convert::to_lua(lua, &json)?)),
+            Ok(answer) => Ok((true, convert::tape_to_lua(lua, answer.root())?)),
             Err(err) => Ok((false, error_table(lua, &label, &account, &err)?)),
         }
     })
