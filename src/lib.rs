@@ -1,7 +1,8 @@
 //! crisp-repl: a Lua 5.4 REPL whose `app.integrations.crisp` talks to the Crisp REST API.
 //!
 //! Data flows one way: input -> `lua::session` -> `lua::namespace` -> `crisp::registry`
-//! (validation) -> `crisp::api` -> `crisp::client` (HTTP) -> back as Lua values -> `output`.
+//! (validation) -> `crisp::api` -> `crisp::client` (HTTP; answers parsed into a `tape`) -> back
+//! as Lua values (`lua::convert`) -> `output`.
 
 // Outside data (network, files, user input) must never reach an unwrap: errors say what to do.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
