@@ -85,7 +85,6 @@ fn website_path(target: &Target, rest: &str) -> String {
     format!("website/{}/{}", encode_segment(target.website_id), rest)
 }
 
-/// How each item of a list is reshaped for Lua.
 /// Writes one list item into a result: copied as it is, or reshaped where the Lua API
 /// promises more than Crisp sends.
 type Shape = fn(&mut TapeBuilder, Json<'_>);
