@@ -102,6 +102,8 @@ pub struct Client {
     tier: Tier,
     observer: Option<Observer>,
     cancel: Option<Arc<AtomicBool>>,
+    /// Idle request threads, when requests can be cancelled (shared by clones).
+    threads: Arc<RequestThreads>,
 }
 
 impl std::fmt::Debug for Client {
@@ -125,6 +127,48 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
         }
+    }
+}
+
+/// Threads that run a cancellable client's requests, kept between calls: starting one per
+/// request cost a thread spawn on every call. A request abandoned by Ctrl-C keeps its thread
+/// until it ends, and the next call takes another one, so it never waits behind it.
+#[derive(Debug, Default)]
+struct RequestThreads {
+    idle: std::sync::Mutex<Vec<RequestThread>>,
+    started: std::sync::atomic::AtomicUsize,
+}
+
+impl RequestThreads {
+    fn take(&self) -> Option<RequestThread> {
+        self.idle.lock().ok()?.pop()
+    }
+
+    fn put_back(&self, thread: RequestThread) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(thread);
+        }
+    }
+}
+
+/// An idle request thread: it runs the jobs sent to it, one at a time, until the sender goes.
+#[derive(Debug)]
+struct RequestThread {
+    jobs: mpsc::Sender<Job>,
+}
+
+struct Job {
+    method: Method,
+    url: String,
+    body: Option<String>,
+    reply: mpsc::Sender<Attempt>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("method", &self.method)
+            .finish_non_exhaustive()
     }
 }
 
@@ -167,6 +211,7 @@ impl Client {
             tier,
             observer: None,
             cancel: None,
+            threads: Arc::default(),
         }
     }
 
@@ -342,7 +387,7 @@ impl Client {
         });
     }
 
-    /// One try. Runs on a helper thread when a cancel flag is set, so it can be abandoned.
+    /// One try. Runs on a request thread when a cancel flag is set, so it can be abandoned.
     fn attempt_once(
         &self,
         method: Method,
@@ -352,15 +397,30 @@ impl Client {
         let Some(cancel) = &self.cancel else {
             return Ok(self.send(method, url, body));
         };
-        let (tx, rx) = mpsc::channel();
-        let this = self.clone();
-        let (url_owned, body_owned) = (url.to_string(), body.map(str::to_string));
-        std::thread::spawn(move || {
-            let _ = tx.send(this.send(method, &url_owned, body_owned.as_deref()));
-        });
+        let thread = match self.threads.take() {
+            Some(thread) => thread,
+            None => self.start_request_thread()?,
+        };
+        let (reply, outcome) = mpsc::channel();
+        let job = Job {
+            method,
+            url: url.to_string(),
+            body: body.map(str::to_string),
+            reply,
+        };
+        if thread.jobs.send(job).is_err() {
+            return Err(CrispError::Transport(
+                "the request thread stopped unexpectedly".into(),
+            ));
+        }
         loop {
-            match rx.recv_timeout(Duration::from_millis(50)) {
-                Ok(outcome) => return Ok(outcome),
+            match outcome.recv_timeout(Duration::from_millis(50)) {
+                Ok(outcome) => {
+                    self.threads.put_back(thread);
+                    return Ok(outcome);
+                }
+                // Abandoned: the thread finishes the request on its own, then ends, since
+                // dropping `thread` here closes its job channel.
                 Err(mpsc::RecvTimeoutError::Timeout) if cancel.load(Ordering::Relaxed) => {
                     return Err(CrispError::Interrupted)
                 }
@@ -372,6 +432,34 @@ impl Client {
                 }
             }
         }
+    }
+
+    fn start_request_thread(&self) -> Result<RequestThread, CrispError> {
+        // The thread's own copy sends directly and shares no thread pool with this client,
+        // so dropping the client ends its idle threads.
+        let direct = Client {
+            cancel: None,
+            observer: None,
+            threads: Arc::default(),
+            ..self.clone()
+        };
+        let (jobs, incoming) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("crisp-request".into())
+            .spawn(move || {
+                for job in incoming {
+                    let outcome = direct.send(job.method, &job.url, job.body.as_deref());
+                    let _ = job.reply.send(outcome);
+                }
+            })
+            .map_err(|e| CrispError::Transport(format!("cannot start a request thread: {e}")))?;
+        self.threads.started.fetch_add(1, Ordering::Relaxed);
+        Ok(RequestThread { jobs })
+    }
+
+    /// Request threads started so far by this client and its clones (see `attempt_once`).
+    pub fn request_threads_started(&self) -> usize {
+        self.threads.started.load(Ordering::Relaxed)
     }
 
     fn send(&self, method: Method, url: &str, body: Option<&str>) -> Attempt {
@@ -734,6 +822,52 @@ mod tests {
             "http://127.0.0.1:1/v1/a/b?q=x%20y%26z&n=2"
         );
         assert!(!format!("{client:?}").contains("Basic"));
+    }
+
+    #[test]
+    fn cancellable_requests_reuse_one_thread_until_one_is_abandoned() {
+        use crate::demo::{demo_token, DemoServer, Fault, DEMO_WEBSITE_ID};
+        let server = DemoServer::start("127.0.0.1:0", 20).unwrap();
+        server.push_fault(Fault::silence_after_work("/conversations/7"));
+        let token = demo_token(Tier::User);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let client = Client::new(
+            ClientOptions {
+                base_url: server.url(),
+                timeout: Duration::from_secs(20),
+                ..ClientOptions::default()
+            },
+            &Credentials {
+                identifier: token.identifier.into(),
+                key: Secret::new(token.key),
+            },
+            Tier::User,
+        )
+        .with_cancel(cancel.clone());
+        let page = |n: u32| format!("website/{DEMO_WEBSITE_ID}/conversations/{n}");
+        for _ in 0..3 {
+            client.get(&page(1), &[]).unwrap();
+        }
+        assert_eq!(client.request_threads_started(), 1);
+        // Abandon a request the server never answers, once the server has it.
+        let silent = std::thread::scope(|scope| {
+            let call = scope.spawn(|| client.get(&page(7), &[]));
+            while !server
+                .requests()
+                .iter()
+                .any(|r| r.path.ends_with("/conversations/7"))
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            cancel.store(true, Ordering::Relaxed);
+            call.join().unwrap()
+        });
+        assert!(matches!(silent, Err(CrispError::Interrupted)), "{silent:?}");
+        // The next call does not wait behind it: it gets a thread of its own, then keeps it.
+        cancel.store(false, Ordering::Relaxed);
+        client.get(&page(1), &[]).unwrap();
+        client.get(&page(2), &[]).unwrap();
+        assert_eq!(client.request_threads_started(), 2);
     }
 
     #[test]
