@@ -46,7 +46,9 @@ impl Node {
     }
 }
 
-/// A parsed JSON document (or a sequence of values being built, see `TapeBuilder`).
+/// A parsed JSON document (or a sequence of values being built, see `TapeBuilder`). Strings
+/// are stored in node order, so the strings of any value are one contiguous run of `text`:
+/// `TapeBuilder::copy` relies on it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tape {
     nodes: Vec<Node>,
