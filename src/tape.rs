@@ -469,17 +469,17 @@ impl TapeBuilder {
 
 /// The byte range of `text` that the strings of `nodes` use (they are stored in order).
 fn string_bounds(nodes: &[Node]) -> (usize, usize) {
-    let mut strings = nodes.iter().filter_map(|n| match *n {
+    let span = |n: &Node| match *n {
         Node::Str { start, len } => Some((start, start + len)),
         _ => None,
-    });
-    let Some((first, mut last)) = strings.next() else {
-        return (0, 0);
     };
-    for (_, end) in strings {
-        last = last.max(end);
+    match (
+        nodes.iter().find_map(span),
+        nodes.iter().rev().find_map(span),
+    ) {
+        (Some((first, _)), Some((_, last))) => (first, last),
+        _ => (0, 0),
     }
-    (first, last)
 }
 
 #[cfg(test)]
