@@ -133,8 +133,14 @@ pub fn resolve(config: &ConfigFile, env: &Env) -> Result<Vec<Account>, String> {
             } else {
                 "unset"
             };
+            let website_id = env_site.or(entry.website_id);
+            if let Some(id @ ("." | "..")) = website_id.as_deref() {
+                return Err(format!(
+                    "the website id of account '{name}' is \"{id}\", a path segment that would name another route; set {prefix}WEBSITE_ID (or the config's website_id) to the website's id"
+                ));
+            }
             Ok(Account {
-                website_id: env_site.or(entry.website_id),
+                website_id,
                 tier: env_tier.or(entry.tier).unwrap_or_default(),
                 origin,
                 base_url: base_url.clone(),
@@ -153,6 +159,23 @@ pub fn base_url(env: &Env) -> Result<String, String> {
 }
 
 pub fn check_base_url(url: &str) -> Result<(), String> {
+    // Checked on the raw text, before the URL is echoed anywhere: a password in it must never
+    // reach an error message, and paths are appended to it, so a query or fragment would
+    // swallow them.
+    let authority = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    if authority.contains('@') {
+        return Err("CRISP_API_URL must not hold a user name or password (user:pass@host): crisp-repl authenticates with the token's identifier and key, and a password in the URL would be shown in errors. Remove the part before '@'".into());
+    }
+    if url.contains(['?', '#']) {
+        return Err(format!(
+            "CRISP_API_URL '{url}' must not have a query (?) or fragment (#): it is the base that API paths are appended to, like https://api.crisp.chat/v1"
+        ));
+    }
     let uri: ureq::http::Uri = url
         .parse()
         .map_err(|e| format!("CRISP_API_URL '{url}' is not a URL: {e}"))?;
@@ -181,6 +204,24 @@ fn is_loopback(host: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::AccountEntry;
+
+    #[test]
+    fn base_urls_with_credentials_query_or_fragment_are_refused() {
+        let err = check_base_url("http://me:s3cret@127.0.0.1:9/v1").unwrap_err();
+        assert!(err.contains("user name or password"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(check_base_url("https://me@api.crisp.chat/v1").is_err());
+        for url in [
+            "https://api.crisp.chat/v1?x=1",
+            "https://api.crisp.chat/v1#frag",
+        ] {
+            let err = check_base_url(url).unwrap_err();
+            assert!(err.contains("query (?) or fragment (#)"), "{err}");
+        }
+        // An '@' after the authority is a path character, not credentials.
+        assert!(check_base_url("http://127.0.0.1:9/v1/@x").is_ok());
+        assert!(check_base_url("https://api.crisp.chat/v1").is_ok());
+    }
 
     #[test]
     fn accounts_from_env_and_config() {
@@ -216,6 +257,17 @@ mod tests {
         assert_eq!(accounts.len(), 1);
         let err = accounts[0].require_website_id().unwrap_err().to_string();
         assert!(err.contains("CRISP_WEBSITE_ID"), "{err}");
+    }
+
+    #[test]
+    fn dot_segment_website_ids_are_refused() {
+        for id in [".", ".."] {
+            let env = Env::from_pairs([("CRISP_WEBSITE_ID", id)]);
+            let err = resolve(&ConfigFile::default(), &env).unwrap_err();
+            assert!(err.contains("path segment"), "{err}");
+        }
+        let env = Env::from_pairs([("CRISP_WEBSITE_ID", "..x")]);
+        assert!(resolve(&ConfigFile::default(), &env).is_ok());
     }
 
     #[test]

@@ -199,6 +199,22 @@ fn validation_errors_send_nothing() {
             "must be the file's URL",
         ),
         (
+            "crisp.get_conversation{conversation_id = 'session_\\xff'}",
+            "conversation_id is not valid UTF-8 (bad byte at offset 8)",
+        ),
+        (
+            "crisp.get_conversation{conversation_id = '..'}",
+            "conversation_id must be an id, got \"..\"",
+        ),
+        (
+            "crisp.get_contact{contact_id = '.'}",
+            "contact_id must be an id",
+        ),
+        (
+            "crisp.send_message{conversation_id = 's', text = 'caf\\xe9'}",
+            "text is not valid UTF-8",
+        ),
+        (
             "crisp.get_contact('a@b.c')",
             "expected a table of named parameters",
         ),

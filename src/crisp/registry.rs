@@ -299,6 +299,8 @@ pub enum RawArg {
     Float(f64),
     Str(String),
     Bool(bool),
+    /// A Lua string that is not valid UTF-8; the offset of its first bad byte.
+    NotUtf8(usize),
     /// Anything else, described by its Lua type name.
     Other(&'static str),
 }
@@ -307,7 +309,7 @@ impl RawArg {
     fn type_name(&self) -> &'static str {
         match self {
             RawArg::Int(_) | RawArg::Float(_) => "number",
-            RawArg::Str(_) => "string",
+            RawArg::Str(_) | RawArg::NotUtf8(_) => "string",
             RawArg::Bool(_) => "boolean",
             RawArg::Other(t) => t,
         }
@@ -341,7 +343,7 @@ pub fn validate(spec: &FunctionSpec, args: &[(String, RawArg)]) -> Result<ValidP
     for (name, raw) in args {
         let Some(param) = spec.param(name) else {
             let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-            let mut msg = format!("unknown parameter '{name}'");
+            let mut msg = format!("unknown parameter '{}'", echo(name));
             if let Some(s) = did_you_mean(name, known.iter().copied()) {
                 msg.push_str(&format!(" (did you mean '{s}'?)"));
             }
@@ -392,6 +394,11 @@ fn check_value(param: &ParamSpec, raw: &RawArg) -> Result<ParamValue, String> {
             article(param.ty.lua_type())
         )
     };
+    if let RawArg::NotUtf8(at) = raw {
+        return Err(format!(
+            "{name} is not valid UTF-8 (bad byte at offset {at}); Crisp takes UTF-8 text, so fix the string's encoding (a \\xNN escape or bytes read from a file?)"
+        ));
+    }
     match param.ty {
         ParamType::Integer { min, max } => {
             let n = match raw {
@@ -410,17 +417,36 @@ fn check_value(param: &ParamSpec, raw: &RawArg) -> Result<ParamValue, String> {
             RawArg::Str(s) if non_empty && s.trim().is_empty() => {
                 Err(format!("{name} must not be empty"))
             }
+            // `.` and `..` in a URL path name another route once a server or proxy resolves them.
+            RawArg::Str(s) if is_id(name) && (s == "." || s == "..") => Err(format!(
+                "{name} must be an id, got \"{s}\" (a path segment that would name another route)"
+            )),
             RawArg::Str(s) => Ok(ParamValue::Str(s.clone())),
             _ => Err(wrong_type()),
         },
         ParamType::Enum { values } => match raw {
             RawArg::Str(s) if values.contains(&s.as_str()) => Ok(ParamValue::Str(s.clone())),
             RawArg::Str(s) => Err(format!(
-                "{name} must be one of {}, got \"{s}\"",
-                param.ty.range().unwrap_or_default()
+                "{name} must be one of {}, got \"{}\"",
+                param.ty.range().unwrap_or_default(),
+                echo(s)
             )),
             _ => Err(wrong_type()),
         },
+    }
+}
+
+/// Parameters that end up as a URL path segment.
+fn is_id(name: &str) -> bool {
+    name.ends_with("_id")
+}
+
+/// A value as error messages echo it: long values are cut, so a 1 MB id is not a 1 MB message.
+pub fn echo(s: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    match s.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}... ({} bytes)", &s[..cut], s.len()),
+        None => s.to_string(),
     }
 }
 
@@ -528,6 +554,60 @@ mod tests {
         let me = function("get_current_user").unwrap();
         let err = validate(me, &args(&[("id", RawArg::Int(1))])).unwrap_err();
         assert!(err.ends_with("this function takes no parameters"), "{err}");
+    }
+
+    #[test]
+    fn ids_are_never_dot_segments_and_text_is_utf8() {
+        let get = function("get_conversation").unwrap();
+        for id in [".", ".."] {
+            let err =
+                validate(get, &args(&[("conversation_id", RawArg::Str(id.into()))])).unwrap_err();
+            assert!(err.contains("path segment"), "{err}");
+        }
+        assert!(validate(
+            get,
+            &args(&[("conversation_id", RawArg::Str("...".into()))])
+        )
+        .is_ok());
+        let err = validate(get, &args(&[("conversation_id", RawArg::NotUtf8(8))])).unwrap_err();
+        assert!(
+            err.contains("not valid UTF-8") && err.contains("offset 8"),
+            "{err}"
+        );
+        let send = function("send_message").unwrap();
+        let err = validate(
+            send,
+            &args(&[
+                ("conversation_id", RawArg::Str("s".into())),
+                ("text", RawArg::NotUtf8(0)),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("text is not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn echoed_values_are_cut() {
+        let long = "x".repeat(1_000_000);
+        let send = function("send_message").unwrap();
+        let err = validate(
+            send,
+            &args(&[
+                ("conversation_id", RawArg::Str("s".into())),
+                ("text", RawArg::Str("hi".into())),
+                ("type", RawArg::Str(long.clone())),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.len() < 300, "{} bytes", err.len());
+        assert!(err.contains("(1000000 bytes)"), "{err}");
+        let err = validate(send, &args(&[(long.as_str(), RawArg::Int(1))])).unwrap_err();
+        assert!(err.len() < 400, "{} bytes", err.len());
+        // Cut on a character boundary.
+        assert_eq!(
+            echo(&"é".repeat(100)).chars().filter(|c| *c == 'é').count(),
+            60
+        );
     }
 
     #[test]

@@ -331,6 +331,13 @@ fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) 
     }
 }
 
+/// The offset of the first byte that is not valid UTF-8.
+fn invalid_utf8_at(bytes: &[u8]) -> usize {
+    std::str::from_utf8(bytes)
+        .err()
+        .map_or(0, |e| e.valid_up_to())
+}
+
 /// Read a function's named-parameter table into raw arguments for the registry to validate.
 pub fn raw_args(params: &Value) -> Result<Vec<(String, RawArg)>, String> {
     let table = match params {
@@ -363,7 +370,11 @@ pub fn raw_args(params: &Value) -> Result<Vec<(String, RawArg)>, String> {
         let raw = match v {
             Value::Integer(i) => RawArg::Int(i),
             Value::Number(n) => RawArg::Float(n),
-            Value::String(s) => RawArg::Str(s.to_string_lossy()),
+            // Lossy decoding would let two different byte strings name the same id.
+            Value::String(s) => match s.to_str() {
+                Ok(text) => RawArg::Str(text.to_string()),
+                Err(_) => RawArg::NotUtf8(invalid_utf8_at(&s.as_bytes())),
+            },
             Value::Boolean(b) => RawArg::Bool(b),
             other => RawArg::Other(other.type_name()),
         };
