@@ -79,9 +79,6 @@ impl ConfigFile {
             path: path.to_path_buf(),
             source,
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
-        }
         let body = toml::to_string_pretty(self).map_err(|e| ConfigError::Write {
             path: path.to_path_buf(),
             source: std::io::Error::other(e.to_string()),
@@ -89,9 +86,7 @@ impl ConfigFile {
         let text = format!(
             "# crisp-repl accounts: website id and tier only. Keys live in the OS keyring.\n{body}"
         );
-        let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(write_err)?;
-        std::fs::rename(&tmp, path).map_err(write_err)
+        crate::private_fs::write_atomic(path, &text).map_err(write_err)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod docs;
 pub mod lua;
 pub mod output;
+pub mod private_fs;
 pub mod render;
 pub mod repl;
 pub mod tape;

@@ -2,7 +2,6 @@
 //! machines with no usable keyring. Every use prints a warning.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -150,33 +149,12 @@ fn save(path: &Path, contents: &Contents) -> Result<(), FileError> {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(write_err)?;
-    }
     let body = toml::to_string_pretty(contents)
         .map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
     let text = format!(
         "# crisp-repl tokens stored with --insecure-storage, in plain text.\n# Anyone who can read this file can use them. Prefer the OS keyring.\n{body}"
     );
-    let tmp = path.with_extension("toml.tmp");
-    match std::fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(write_err(e)),
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(write_err)?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(write_err)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(write_err)
+    crate::private_fs::write_atomic(path, &text).map_err(write_err)
 }
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ pub fn expand_home(path: &str) -> PathBuf {
 
 fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
+        crate::private_fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     create_history_file(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
@@ -185,11 +185,7 @@ fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> Re
 /// sessions saving their first lines at once would truncate each other; once the file exists,
 /// every save goes through rustyline's locked read-merge-write.
 fn create_history_file(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
+    match crate::private_fs::new_file_options().open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
