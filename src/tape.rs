@@ -147,6 +147,11 @@ impl Tape {
         &self.nodes
     }
 
+    /// The memory the document holds (nodes and string bytes), for bounding what is kept.
+    pub fn size_in_bytes(&self) -> usize {
+        self.nodes.len() * std::mem::size_of::<Node>() + self.text.len()
+    }
+
     /// The bytes of a `Str` node.
     pub fn str_of(&self, start: usize, len: usize) -> &str {
         self.text.get(start..start + len).unwrap_or("")

@@ -309,6 +309,111 @@ fn rate_limits_honour_retry_after_in_both_forms() {
 }
 
 #[test]
+fn a_retry_after_wait_counts_towards_the_timeout() {
+    // `--timeout 2` against "wait 29 s": waiting would break the promised limit, so the call
+    // gives up at once and says why; the next call works.
+    let server = FaultyServer::start(vec![
+        Step::envelope(429, "rate_limited").header("Retry-After", "29"),
+        Step::Healthy,
+    ]);
+    let started = Instant::now();
+    let results = session(
+        &server.url(),
+        &["--timeout", "2"],
+        &[CURRENT_USER, CURRENT_USER],
+        QUICK,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_error(
+        &results[0],
+        "http",
+        &["HTTP 429 rate_limited", "asks to wait 29s", "--timeout"],
+    );
+    assert_healthy_user(&results[1]);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn a_request_too_long_to_make_is_not_retried_and_not_echoed() {
+    let h = Harness::new();
+    let code = "local ok, e = pcall(crisp.get_conversation, {conversation_id = string.rep('a', 1000000)}) \
+                return ok, #tostring(e), tostring(e)";
+    let (status, stdout, stderr) = common::run(h.cmd().args(["--json", "-e", code]));
+    assert_eq!(status, 0, "{stderr}");
+    let line: Json = serde_json::from_str(stdout.trim()).expect("JSON");
+    assert_eq!(line["values"][0], false, "{line}");
+    let len = line["values"][1].as_i64().unwrap_or(i64::MAX);
+    assert!(len < 400, "a {len}-byte message for a 1 MB id");
+    let message = line["values"][2].as_str().unwrap_or_default();
+    assert!(message.contains("Nothing was sent"), "{message}");
+    // A local refusal is final: no retries, and the demo never heard of it.
+    assert!(!message.contains("retries"), "{message}");
+    assert!(h.server.requests().is_empty());
+}
+
+#[test]
+fn a_thread_that_never_stops_answering_206_is_cut_at_a_byte_bound() {
+    // Every batch says "older messages exist" (206) and carries one 1 MB message: without a
+    // bound across batches this reached gigabytes. The call returns what it read, truncated.
+    let conversation = r#"{"error":false,"reason":"resolved","data":{"session_id":"session_big"}}"#;
+    let mut steps = vec![Step::json(200, conversation)];
+    let text = "m".repeat(1024 * 1024);
+    for i in 0..100i64 {
+        let body = format!(
+            r#"{{"error":false,"reason":"resolved","data":[{{"fingerprint":{i},"timestamp":{},"type":"text","from":"user","content":"{text}"}}]}}"#,
+            1_700_000_000_000i64 - i
+        );
+        steps.push(Step::json(206, &body));
+    }
+    let server = FaultyServer::start(steps);
+    let code = "local r = try(crisp.get_conversation, {conversation_id = 'session_big'}) \
+                if not r.ok then return r end \
+                return {ok = true, value = {n = #r.value.data, truncated = r.value.truncated}}";
+    let results = session(&server.url(), &[], &[code], Duration::from_secs(120));
+    let value = &results[0]["value"];
+    assert_eq!(value["truncated"], true, "{}", results[0]);
+    let n = value["n"].as_i64().unwrap_or(0);
+    assert!((60..=70).contains(&n), "{n} messages kept");
+    // One conversation request plus one per batch read; nothing past the bound.
+    assert_eq!(server.requests().len() as i64, 1 + n);
+}
+
+#[test]
+fn a_server_that_echoes_the_token_never_gets_it_displayed() {
+    let token = crisp_repl::demo::demo_token(crisp_repl::crisp::Tier::User);
+    let basic = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("{}:{}", token.identifier, token.key),
+    );
+    let key = token.key.to_string();
+    let echo = format!(
+        r#"{{"error":false,"reason":"ok","data":{{"email":"ok@example.com","headers":{{"authorization":"Basic {basic}"}},"key":"{key}"}}}}"#
+    );
+    let refusal = format!(
+        r#"{{"error":true,"reason":"bad token {key}","data":{{"message":"Basic {basic}"}}}}"#
+    );
+    let server = FaultyServer::start(vec![Step::json(200, &echo), Step::json(403, &refusal)]);
+    let results = session(&server.url(), &[], &[CURRENT_USER, CURRENT_USER], QUICK);
+    let all = format!("{results:?}");
+    assert!(!all.contains(&key) && !all.contains(&basic), "{all}");
+    assert_eq!(
+        results[0]["value"]["data"]["headers"]["authorization"],
+        "Basic [redacted]"
+    );
+    assert!(
+        results[1]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("[redacted]"),
+        "{all}"
+    );
+}
+
+#[test]
 fn bodies_that_are_not_the_envelope() {
     let server = FaultyServer::start(vec![
         Step::bytes(200, b"<html><body>Maintenance</body></html>")

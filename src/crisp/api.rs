@@ -24,6 +24,11 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Most message batches fetched for one conversation (Crisp serves about 20 per batch).
 pub const MAX_MESSAGE_BATCHES: usize = 500;
+/// Most messages kept for one conversation, across batches.
+pub const MAX_THREAD_MESSAGES: usize = 10_000;
+/// Most answer bytes (parsed) read for one conversation, across batches: a server that keeps
+/// answering 206 with large messages cannot exhaust memory.
+pub const MAX_THREAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// What to do with calls that change data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -405,8 +410,12 @@ fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispErr
     let mut messages: Vec<Value> = Vec::new();
     let mut before: Option<i64> = None;
     let mut truncated = false;
+    let mut bytes = 0usize;
     for batch_no in 0.. {
-        if batch_no == MAX_MESSAGE_BATCHES {
+        if batch_no == MAX_MESSAGE_BATCHES
+            || messages.len() >= MAX_THREAD_MESSAGES
+            || bytes >= MAX_THREAD_BYTES
+        {
             truncated = true;
             break;
         }
@@ -414,6 +423,7 @@ fn get_conversation(target: &Target, session_id: &str) -> Result<Value, CrispErr
             .map(|t| vec![("timestamp_before", t.to_string())])
             .unwrap_or_default();
         let answer = target.client.get(&messages_path, &query)?;
+        bytes = bytes.saturating_add(answer.envelope.size_in_bytes());
         let status = answer.status;
         let batch = array_data(answer)?;
         let oldest = batch
@@ -628,12 +638,12 @@ fn explain(
         (404, _) => match spec.name {
             "get_conversation" | "send_message" => format!(
                 "conversation '{}' does not exist on website {}; list_conversations shows the ids",
-                params.str("conversation_id").unwrap_or(""),
+                crate::crisp::registry::echo(params.str("conversation_id").unwrap_or("")),
                 target.website_id
             ),
             "get_contact" => format!(
                 "contact '{}' does not exist on website {}; list_contacts shows emails and ids",
-                params.str("contact_id").unwrap_or(""),
+                crate::crisp::registry::echo(params.str("contact_id").unwrap_or("")),
                 target.website_id
             ),
             _ => format!(

@@ -104,6 +104,8 @@ pub struct Client {
     cancel: Option<Arc<AtomicBool>>,
     /// Idle request threads, when requests can be cancelled (shared by clones).
     threads: Arc<RequestThreads>,
+    /// The token's secret forms (the key, the Basic credentials), cut out of every answer.
+    secrets: Arc<[Secret]>,
 }
 
 impl std::fmt::Debug for Client {
@@ -161,6 +163,7 @@ struct Job {
     method: Method,
     url: String,
     body: Option<String>,
+    timeout: Duration,
     reply: mpsc::Sender<Attempt>,
 }
 
@@ -183,6 +186,8 @@ enum Attempt {
     NotSent(CrispError),
     /// Failed after the request may have reached the server.
     Lost(CrispError),
+    /// Refused locally, before sending: never retried.
+    Local(CrispError),
 }
 
 impl Client {
@@ -207,6 +212,7 @@ impl Client {
                 CachingResolver::default(),
             ),
             options,
+            secrets: Arc::new([credentials.key.clone(), Secret::new(token.clone())]),
             auth_header: Secret::new(format!("Basic {token}")),
             tier,
             observer: None,
@@ -267,13 +273,23 @@ impl Client {
     ) -> Result<Answer, CrispError> {
         let url = self.url(path, query);
         let body = body.map(|b| b.to_string());
+        // The time limit covers the whole call: every try and every wait between tries.
+        let deadline = Instant::now() + self.options.timeout;
         let mut attempt = 0u32;
         loop {
             if self.cancelled() {
                 return Err(CrispError::Interrupted);
             }
             let started = Instant::now();
-            let outcome = self.attempt_once(method, &url, body.as_deref())?;
+            let left = deadline.saturating_duration_since(started);
+            if left.is_zero() {
+                return Err(CrispError::Timeout {
+                    url: url.clone(),
+                    after: self.options.timeout,
+                    detail: format!("after {attempt} tries"),
+                });
+            }
+            let outcome = self.attempt_once(method, &url, body.as_deref(), left)?;
             self.observe(method, &url, &outcome, started.elapsed(), attempt);
             let retry_delay = match &outcome {
                 Attempt::Answer {
@@ -293,7 +309,8 @@ impl Client {
             match retry_delay {
                 Some(delay)
                     if attempt < self.options.max_retries
-                        && delay <= self.options.max_retry_after =>
+                        && delay <= self.options.max_retry_after
+                        && Instant::now() + delay < deadline =>
                 {
                     attempt += 1;
                     self.sleep(delay)?;
@@ -313,13 +330,13 @@ impl Client {
                 let mut result = parse_envelope(status, &body);
                 if let Err(CrispError::Api { hint, .. }) = &mut result {
                     if matches!(status, 420 | 429) {
-                        *hint =
-                            rate_limit_hint(retries, retry_after, self.options.max_retry_after);
+                        let max_wait = self.options.max_retry_after.min(self.options.timeout);
+                        *hint = rate_limit_hint(retries, retry_after, max_wait);
                     }
                 }
                 result
             }
-            Attempt::NotSent(e) => Err(e),
+            Attempt::NotSent(e) | Attempt::Local(e) => Err(e),
             Attempt::Lost(e) if method == Method::Post => Err(CrispError::Transport(format!(
                 "{}. The message may have been sent: it was not retried, so it cannot be posted twice. Check the conversation with get_conversation before sending again",
                 e.to_string().trim_end_matches('.')
@@ -370,7 +387,7 @@ impl Client {
         };
         let (status, body_head) = match outcome {
             Attempt::Answer { status, body, .. } => (Some(*status), head(body, 200)),
-            Attempt::NotSent(e) | Attempt::Lost(e) => (None, e.to_string()),
+            Attempt::NotSent(e) | Attempt::Lost(e) | Attempt::Local(e) => (None, e.to_string()),
         };
         let path = url
             .find("://")
@@ -393,9 +410,10 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&str>,
+        timeout: Duration,
     ) -> Result<Attempt, CrispError> {
         let Some(cancel) = &self.cancel else {
-            return Ok(self.send(method, url, body));
+            return Ok(self.send(method, url, body, timeout));
         };
         let thread = match self.threads.take() {
             Some(thread) => thread,
@@ -406,6 +424,7 @@ impl Client {
             method,
             url: url.to_string(),
             body: body.map(str::to_string),
+            timeout,
             reply,
         };
         if thread.jobs.send(job).is_err() {
@@ -448,7 +467,8 @@ impl Client {
             .name("crisp-request".into())
             .spawn(move || {
                 for job in incoming {
-                    let outcome = direct.send(job.method, &job.url, job.body.as_deref());
+                    let outcome =
+                        direct.send(job.method, &job.url, job.body.as_deref(), job.timeout);
                     let _ = job.reply.send(outcome);
                 }
             })
@@ -462,11 +482,15 @@ impl Client {
         self.threads.started.load(Ordering::Relaxed)
     }
 
-    fn send(&self, method: Method, url: &str, body: Option<&str>) -> Attempt {
+    /// One try, limited to `timeout` (what is left of the call's time limit).
+    fn send(&self, method: Method, url: &str, body: Option<&str>, timeout: Duration) -> Attempt {
         let result = match method {
             Method::Get => self
                 .agent
                 .get(url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
                 .header("Authorization", self.auth_header.expose())
                 .header("X-Crisp-Tier", self.tier.as_str())
                 .header("Accept", "application/json")
@@ -474,6 +498,9 @@ impl Client {
             Method::Post => self
                 .agent
                 .post(url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
                 .header("Authorization", self.auth_header.expose())
                 .header("X-Crisp-Tier", self.tier.as_str())
                 .header("Accept", "application/json")
@@ -482,7 +509,7 @@ impl Client {
         };
         let mut response = match result {
             Ok(r) => r,
-            Err(e) => return classify_error(e, url, self.options.timeout),
+            Err(e) => return classify_error(e, url, timeout),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -513,22 +540,25 @@ impl Client {
                 url: url.to_string(),
                 limit,
             }),
-            Ok(_) => Attempt::Answer {
-                status,
-                retry_after,
-                body,
-            },
+            Ok(_) => {
+                redact_secrets(&mut body, &self.secrets);
+                Attempt::Answer {
+                    status,
+                    retry_after,
+                    body,
+                }
+            }
             // ureq hands its own errors (a timeout among them) over wrapped in io::Error.
             Err(e) => match ureq::Error::from(e) {
                 ureq::Error::Timeout(_) => Attempt::Lost(CrispError::Timeout {
                     url: url.to_string(),
-                    after: self.options.timeout,
+                    after: timeout,
                     detail: "while reading the body".into(),
                 }),
                 ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
                     Attempt::Lost(CrispError::Timeout {
                         url: url.to_string(),
-                        after: self.options.timeout,
+                        after: timeout,
                         detail: "while reading the body".into(),
                     })
                 }
@@ -600,9 +630,9 @@ fn is_retryable_status(method: Method, status: u16) -> bool {
 fn rate_limit_hint(retries: u32, retry_after: Option<Duration>, max_wait: Duration) -> String {
     let mut hint = match retry_after {
         Some(after) if after > max_wait => format!(
-            "Crisp is rate-limiting this token and asks to wait {}s, longer than the {}s crisp-repl waits by itself",
+            "Crisp is rate-limiting this token and asks to wait {}s, longer than the {}s crisp-repl waits by itself (the call's time limit, --timeout, includes waits)",
             after.as_secs(),
-            max_wait.as_secs()
+            max_wait.as_secs_f64()
         ),
         _ => format!("Crisp is rate-limiting this token (gave up after {retries} retries)"),
     };
@@ -649,6 +679,20 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> Attempt {
             url: url.to_string(),
             limit,
         }),
+        // Refused by the HTTP library before anything was sent (a request too long for its
+        // buffer, a malformed URL): trying again would fail the same way.
+        // (ureq does not re-export its protocol crate's error type, so the overflow is told by
+        // its text.)
+        ureq::Error::Protocol(ref p) if p.to_string().starts_with("output too small") => {
+            Attempt::Local(CrispError::Transport(format!(
+                "the request could not be made: {e}. Nothing was sent; a very long id or parameter is the usual cause"
+            )))
+        }
+        ureq::Error::BadUri(_)
+        | ureq::Error::Http(_)
+        | ureq::Error::RequireHttpsOnly(_) => Attempt::Local(CrispError::Transport(format!(
+            "the request could not be made: {e}. Nothing was sent; a very long id or parameter is the usual cause"
+        ))),
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
             Attempt::NotSent(CrispError::Connect {
                 url: url.to_string(),
@@ -658,6 +702,32 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> Attempt {
         other => Attempt::Lost(CrispError::Transport(format!(
             "the request to {url} failed: {other}"
         ))),
+    }
+}
+
+/// What an answer shows where it echoes the token (a server that echoes request headers).
+pub const REDACTED: &str = "[redacted]";
+
+/// Replace every occurrence of a secret in `body`, so data, errors and `:last` never show the
+/// token. Secrets too short to be told from ordinary text are left alone.
+fn redact_secrets(body: &mut Vec<u8>, secrets: &[Secret]) {
+    for secret in secrets {
+        let needle = secret.expose().as_bytes();
+        if needle.len() < 8 || memchr::memmem::find(body, needle).is_none() {
+            continue;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut rest = 0;
+        for at in memchr::memmem::find_iter(body, needle) {
+            if at < rest {
+                continue;
+            }
+            out.extend_from_slice(&body[rest..at]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            rest = at + needle.len();
+        }
+        out.extend_from_slice(&body[rest..]);
+        *body = out;
     }
 }
 
@@ -868,6 +938,23 @@ mod tests {
         client.get(&page(1), &[]).unwrap();
         client.get(&page(2), &[]).unwrap();
         assert_eq!(client.request_threads_started(), 2);
+    }
+
+    #[test]
+    fn echoed_secrets_are_cut_out_of_answers() {
+        let secrets = [Secret::new("k3y-0123456789"), Secret::new("aWQ6a2V5")];
+        let mut body =
+            br#"{"data":{"auth":"Basic aWQ6a2V5","key":"k3y-0123456789k3y-0123456789","id":"ok"}}"#
+                .to_vec();
+        redact_secrets(&mut body, &secrets);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"data":{"auth":"Basic [redacted]","key":"[redacted][redacted]","id":"ok"}}"#
+        );
+        // Nothing to cut: the body is left as it is.
+        let mut clean = b"{}".to_vec();
+        redact_secrets(&mut clean, &secrets);
+        assert_eq!(clean, b"{}");
     }
 
     #[test]
