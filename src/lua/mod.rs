@@ -3,4 +3,5 @@
 pub mod convert;
 pub mod lexer;
 pub mod namespace;
+pub mod scope;
 pub mod session;
