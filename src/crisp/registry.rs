@@ -339,22 +339,37 @@ impl ValidParams {
 /// Check `args` against `spec`; the error text is the whole message the user sees
 /// (the caller prefixes the function name).
 pub fn validate(spec: &FunctionSpec, args: &[(String, RawArg)]) -> Result<ValidParams, String> {
+    // Every unknown name at once: fixing them one error at a time is tedious.
+    let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+    let unknown: Vec<String> = args
+        .iter()
+        .filter(|(name, _)| spec.param(name).is_none())
+        .map(|(name, _)| {
+            let mut shown = format!("'{}'", echo(name));
+            if let Some(s) = did_you_mean(name, known.iter().copied()) {
+                shown.push_str(&format!(" (did you mean '{s}'?)"));
+            }
+            shown
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let mut msg = if unknown.len() == 1 {
+            format!("unknown parameter {}", unknown[0])
+        } else {
+            format!("unknown parameters {}", unknown.join(", "))
+        };
+        if known.is_empty() {
+            msg.push_str("; this function takes no parameters");
+        } else {
+            msg.push_str(&format!("; accepted: {}", known.join(", ")));
+        }
+        return Err(msg);
+    }
     let mut out = BTreeMap::new();
     for (name, raw) in args {
-        let Some(param) = spec.param(name) else {
-            let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-            let mut msg = format!("unknown parameter '{}'", echo(name));
-            if let Some(s) = did_you_mean(name, known.iter().copied()) {
-                msg.push_str(&format!(" (did you mean '{s}'?)"));
-            }
-            if known.is_empty() {
-                msg.push_str("; this function takes no parameters");
-            } else {
-                msg.push_str(&format!("; accepted: {}", known.join(", ")));
-            }
-            return Err(msg);
-        };
-        out.insert(param.name, check_value(param, raw)?);
+        if let Some(param) = spec.param(name) {
+            out.insert(param.name, check_value(param, raw)?);
+        }
     }
     for param in spec.params {
         if out.contains_key(param.name) {
@@ -550,6 +565,20 @@ mod tests {
         assert_eq!(
             err,
             "unknown parameter 'conversationId' (did you mean 'conversation_id'?); accepted: conversation_id"
+        );
+        let send = function("send_message").unwrap();
+        let err = validate(
+            send,
+            &args(&[
+                ("conversation_id", RawArg::Str("s".into())),
+                ("txt", RawArg::Str("hi".into())),
+                ("kind", RawArg::Str("note".into())),
+            ]),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("unknown parameters 'txt' (did you mean 'text'?), 'kind'; accepted:"),
+            "{err}"
         );
         let me = function("get_current_user").unwrap();
         let err = validate(me, &args(&[("id", RawArg::Int(1))])).unwrap_err();
