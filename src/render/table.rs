@@ -6,6 +6,7 @@ use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Row, Tabl
 use mlua::{Table, Value};
 
 use super::plain;
+use super::sanitize::{sanitize, truncate};
 
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +58,7 @@ fn envelope(t: &Table, data: &Value, style: Style) -> String {
     let mut meta: Vec<(u8, String)> = Vec::new();
     for (k, v) in plain::sorted_pairs(t) {
         let Value::String(key) = &k else { continue };
-        let key = key.to_string_lossy();
+        let key = sanitize(&key.to_string_lossy()).into_owned();
         // Paging first, in reading order.
         let rank = match key.as_str() {
             "data" => continue,
@@ -114,11 +115,25 @@ fn row_count(n: usize) -> String {
 /// Cut an informational line to the width.
 fn fit(s: &str, style: Style) -> String {
     match style.width {
-        Some(w) if s.chars().count() > w => {
-            s.chars().take(w.saturating_sub(1)).collect::<String>() + "…"
-        }
-        _ => s.to_string(),
+        Some(w) => truncate(s, w).into_owned(),
+        None => s.to_string(),
     }
+}
+
+/// A cell's text cut to the terminal width before comfy-table sees it: comfy-table's own
+/// wrapping is quadratic in a cell's length, and nothing wider than the screen is shown anyway.
+fn bound(s: String, style: Style) -> String {
+    match style.width {
+        Some(w) => match truncate(&s, w) {
+            std::borrow::Cow::Borrowed(_) => s,
+            std::borrow::Cow::Owned(cut) => cut,
+        },
+        None => s,
+    }
+}
+
+fn display_width(s: &str) -> usize {
+    super::sanitize::width(s)
 }
 
 fn dim(s: &str, style: Style) -> String {
@@ -192,7 +207,7 @@ fn scalar_list(items: &[Value], style: Style) -> String {
 pub fn cell_text(key: &str, v: &Value) -> String {
     match v {
         Value::Nil => String::new(),
-        Value::String(s) => s.to_string_lossy().replace(['\n', '\r', '\t'], " "),
+        Value::String(s) => sanitize(&s.to_string_lossy()).into_owned(),
         Value::Integer(i) if is_timestamp_field(key) && *i > 1_000_000_000_000 => timestamp(*i),
         Value::Table(t) => compact(t),
         other => plain::scalar(other),
@@ -251,7 +266,7 @@ fn summary(t: &Table) -> String {
             Value::Table(inner) if is_record(inner) => {
                 for want in FLATTEN_PREFERENCE.iter().take(3) {
                     if let Ok(Value::String(s)) = inner.raw_get::<Value>(*want) {
-                        parts.push((2, s.to_string_lossy()));
+                        parts.push((2, sanitize(&s.to_string_lossy()).into_owned()));
                         break;
                     }
                 }
@@ -259,9 +274,9 @@ fn summary(t: &Table) -> String {
             Value::String(s) => {
                 // The record's own id (session_id, campaign_id) and its name-like fields.
                 if plain::field_priority(&key) == 0 {
-                    parts.push((0, s.to_string_lossy()));
+                    parts.push((0, sanitize(&s.to_string_lossy()).into_owned()));
                 } else if matches!(key.as_str(), "state" | "name" | "nickname" | "email") {
-                    parts.push((1, s.to_string_lossy()));
+                    parts.push((1, sanitize(&s.to_string_lossy()).into_owned()));
                 }
             }
             _ => {}
@@ -288,10 +303,11 @@ struct Column {
 
 impl Column {
     fn header(&self) -> String {
-        match &self.sub {
+        let text = match &self.sub {
             Some(sub) => format!("{}.{sub}", self.key),
             None => self.key.clone(),
-        }
+        };
+        sanitize(&text).into_owned()
     }
 
     fn value(&self, row: &Table) -> Value {
@@ -378,7 +394,7 @@ fn records_table(rows: &[Table], style: Style) -> String {
         .map(|r| {
             varying
                 .iter()
-                .map(|c| cell_text(&c.header(), &c.value(r)))
+                .map(|c| bound(cell_text(&c.header(), &c.value(r)), style))
                 .collect()
         })
         .collect();
@@ -386,7 +402,7 @@ fn records_table(rows: &[Table], style: Style) -> String {
     let mut grid = new_grid(style);
     let mut header = Row::from(
         keep.iter()
-            .map(|&i| header_cell(&varying[i].header(), style))
+            .map(|&i| header_cell(&bound(varying[i].header(), style), style))
             .collect::<Vec<_>>(),
     );
     if style.width.is_some() {
@@ -398,7 +414,7 @@ fn records_table(rows: &[Table], style: Style) -> String {
             let widest = cells
                 .iter()
                 .take(200)
-                .map(|r| r[keep[pos]].chars().count())
+                .map(|r| display_width(&r[keep[pos]]))
                 .max()
                 .unwrap_or(0);
             if let Some(column) = grid.column_mut(pos) {
@@ -492,8 +508,8 @@ fn fit_columns(
         cells
             .iter()
             .take(200)
-            .map(|r| r[i].chars().count())
-            .chain(std::iter::once(cols[i].header().chars().count()))
+            .map(|r| display_width(&r[i]))
+            .chain(std::iter::once(display_width(&cols[i].header())))
             .max()
             .unwrap_or(1)
     };
@@ -562,7 +578,10 @@ fn record_table(t: &Table, style: Style) -> String {
     let mut seen = Vec::new();
     record_rows(t, 0, &mut rows, &mut seen);
     for (key, value) in rows {
-        let mut r = Row::from(vec![header_cell(&key, style), Cell::new(value)]);
+        let mut r = Row::from(vec![
+            header_cell(&bound(key, style), style),
+            Cell::new(bound(value, style)),
+        ]);
         if style.width.is_some() {
             r.max_height(1);
         }
@@ -581,7 +600,7 @@ fn record_rows(
     let indent = "  ".repeat(depth);
     for (k, v) in plain::sorted_pairs(t) {
         let key = match &k {
-            Value::String(s) => s.to_string_lossy(),
+            Value::String(s) => sanitize(&s.to_string_lossy()).into_owned(),
             other => format!("[{}]", plain::scalar(other)),
         };
         match &v {
@@ -706,6 +725,89 @@ mod tests {
         let v: Value = lua.load("return {1, 'a', true}").eval().unwrap();
         assert_eq!(render(&v, PLAIN), "{1, \"a\", true}");
         assert_eq!(render(&Value::Integer(3), PLAIN), "3");
+    }
+
+    /// No byte that drives a terminal: C0 other than newline (and ESC only in the renderer's
+    /// own SGR), DEL, C1, bidi and zero-width characters.
+    fn assert_terminal_safe(out: &str) {
+        let mut rest = out;
+        while let Some(i) = rest.find('\x1b') {
+            let after = &rest[i + 1..];
+            let sgr = after.strip_prefix('[').and_then(|a| {
+                let end = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+                (a.as_bytes()[end] == b'm').then_some(end + 2)
+            });
+            let Some(len) = sgr else {
+                panic!("a raw escape that is not SGR: {out:?}")
+            };
+            rest = &after[len..];
+        }
+        for c in out.chars() {
+            assert!(
+                c == '\n' || c == '\x1b' || !crate::render::sanitize::is_unsafe(c),
+                "{c:?} in {out:?}"
+            );
+        }
+    }
+
+    const HOSTILE: &[&str] = &[
+        "\x1b]52;c;AAAA\x07",
+        "\x1b]0;title\x07",
+        "\x1b[2J",
+        "safe\r\x1b[2Kmalicious",
+        "\u{202e}evil",
+        "zero\u{200b}width",
+        "\u{9b}2J",
+    ];
+
+    #[test]
+    fn hostile_strings_never_reach_the_terminal_raw() {
+        let lua = Lua::new();
+        for h in HOSTILE {
+            let v = lua_value(
+                &lua,
+                json!({"data": [{"session_id": h, "nickname": h, h.to_string(): h, "meta": {"nickname": h}},
+                                {"session_id": "b", "nickname": "x", "meta": {"nickname": h}}],
+                       "page": 1, "has_more": false, h.to_string(): h}),
+            );
+            let record = lua_value(
+                &lua,
+                json!({"data": {"nickname": h, h.to_string(): {"x": h}}}),
+            );
+            let list = lua_value(&lua, json!([h, h]));
+            for width in [Some(40), Some(80), None] {
+                for colour in [false, true] {
+                    let style = Style { width, colour };
+                    for value in [&v, &record, &list] {
+                        let out = render(value, style);
+                        assert_terminal_safe(&out);
+                        if colour {
+                            assert!(out.contains("\x1b[") || value == &list, "{out:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_megabyte_field_is_cut_before_layout() {
+        let lua = Lua::new();
+        let big = "x".repeat(1 << 20);
+        let v = lua_value(
+            &lua,
+            json!([{"id": 1, "text": big}, {"id": 2, "text": "a"}]),
+        );
+        let style = Style {
+            width: Some(80),
+            colour: false,
+        };
+        // The text handed to comfy-table is bounded by the width.
+        assert!(bound(big.clone(), style).chars().count() <= 80);
+        let out = render(&v, style);
+        assert!(out.len() < 10_000, "{}", out.len());
+        let record = lua_value(&lua, json!({"id": 1, "text": big}));
+        assert!(render(&record, style).len() < 10_000);
     }
 
     #[test]
