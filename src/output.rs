@@ -107,9 +107,7 @@ impl Output {
             let lua = session.lua();
             let parts: Vec<String> = values
                 .iter()
-                .map(|v| {
-                    serde_json::to_string_pretty(&convert::to_json(lua, v)).unwrap_or_default()
-                })
+                .map(|v| convert::json_text(&convert::to_json(lua, v), true))
                 .collect();
             return parts.join("\n");
         }
@@ -179,7 +177,7 @@ pub fn json_line(session: &Session, result: &Result<Vec<Value>, EvalError>) -> S
             }
         }
     }
-    Json::Object(line).to_string()
+    convert::json_text(&Json::Object(line), false)
 }
 
 fn error_json(e: &EvalError) -> Json {
