@@ -291,6 +291,51 @@ fn summary(t: &Table) -> String {
     words.join(" · ")
 }
 
+/// A record in a column that otherwise holds text: a file reads as `[file] name`, else its
+/// text, its url, or a summary.
+fn mixed_cell(t: &Table) -> String {
+    let field = |name: &str| match t.raw_get::<Value>(name) {
+        Ok(Value::String(s)) => Some(sanitize(&s.to_string_lossy()).into_owned()),
+        _ => None,
+    };
+    match (field("name"), field("url"), field("text")) {
+        (Some(name), Some(_), _) => format!("[file] {name}"),
+        (_, _, Some(text)) => text,
+        (None, Some(url), None) => format!("[link] {url}"),
+        _ => summary(t),
+    }
+}
+
+/// Two values equal all the way down (tables by content, to a bounded depth).
+fn deep_eq(a: &Value, b: &Value, depth: usize) -> bool {
+    match (a, b) {
+        (Value::Table(x), Value::Table(y)) => {
+            if x.to_pointer() == y.to_pointer() {
+                return true;
+            }
+            if depth > 16 {
+                return false;
+            }
+            let mut n = 0;
+            for pair in x.clone().pairs::<Value, Value>() {
+                let Ok((k, v)) = pair else { return false };
+                n += 1;
+                let Ok(w) = y.raw_get::<Value>(k) else {
+                    return false;
+                };
+                if !deep_eq(&v, &w, depth + 1) {
+                    return false;
+                }
+            }
+            n == y.clone().pairs::<Value, Value>().count()
+        }
+        (Value::Integer(i), Value::Number(f)) | (Value::Number(f), Value::Integer(i)) => {
+            *i as f64 == *f
+        }
+        _ => a == b,
+    }
+}
+
 /// A nested record's field worth showing in a column of its own (`meta.nickname`).
 const FLATTEN_PREFERENCE: &[&str] = &["nickname", "name", "email", "excerpt", "text", "user_id"];
 
@@ -299,6 +344,8 @@ const FLATTEN_PREFERENCE: &[&str] = &["nickname", "name", "email", "excerpt", "t
 struct Column {
     key: String,
     sub: Option<String>,
+    /// Text in some rows, records in others: each row's value is shown in its own form.
+    mixed: bool,
 }
 
 impl Column {
@@ -308,6 +355,14 @@ impl Column {
             None => self.key.clone(),
         };
         sanitize(&text).into_owned()
+    }
+
+    /// The text of this column's cell in `row`.
+    fn cell(&self, row: &Table) -> String {
+        match self.value(row) {
+            Value::Table(t) if self.mixed && is_record(&t) => mixed_cell(&t),
+            v => cell_text(&self.header(), &v),
+        }
     }
 
     fn value(&self, row: &Table) -> Value {
@@ -344,7 +399,16 @@ fn columns(rows: &[Table]) -> Vec<Column> {
                     _ => None,
                 })
                 .collect();
-            let sub = (!nested.is_empty())
+            // A column that holds text in some rows and records in others is not flattened:
+            // flattening would blank the text rows.
+            let mixed = !nested.is_empty()
+                && rows.iter().take(500).any(|r| {
+                    !matches!(
+                        r.raw_get::<Value>(key.as_str()),
+                        Ok(Value::Table(_) | Value::Nil) | Err(_)
+                    )
+                });
+            let sub = (!nested.is_empty() && !mixed)
                 .then(|| {
                     FLATTEN_PREFERENCE.iter().find(|f| {
                         nested
@@ -354,7 +418,7 @@ fn columns(rows: &[Table]) -> Vec<Column> {
                 })
                 .flatten()
                 .map(|s| s.to_string());
-            Column { key, sub }
+            Column { key, sub, mixed }
         })
         .collect();
     // Ids, then names (a flattened `meta.nickname` counts as a name), then the rest.
@@ -373,11 +437,11 @@ fn records_table(rows: &[Table], style: Style) -> String {
     let mut constant: Vec<String> = Vec::new();
     let mut varying: Vec<Column> = Vec::new();
     for col in all {
-        let first = cell_text(&col.header(), &col.value(&rows[0]));
-        let same = rows.len() > 1
-            && rows
-                .iter()
-                .all(|r| cell_text(&col.header(), &col.value(r)) == first);
+        let first = col.cell(&rows[0]);
+        // Said once only when the values are deeply equal: `{2 fields}` in every row may
+        // still hold different fields.
+        let first_value = col.value(&rows[0]);
+        let same = rows.len() > 1 && rows.iter().all(|r| deep_eq(&col.value(r), &first_value, 0));
         if same && !first.is_empty() && style.width.is_some() {
             constant.push(format!("{} = {first}", col.header()));
         } else if !(same && first.is_empty() && rows.len() > 1) {
@@ -391,12 +455,7 @@ fn records_table(rows: &[Table], style: Style) -> String {
     };
     let cells: Vec<Vec<String>> = shown_rows
         .iter()
-        .map(|r| {
-            varying
-                .iter()
-                .map(|c| bound(cell_text(&c.header(), &c.value(r)), style))
-                .collect()
-        })
+        .map(|r| varying.iter().map(|c| bound(c.cell(r), style)).collect())
         .collect();
     let (keep, hidden) = fit_columns(&varying, &cells, style.width);
     let mut grid = new_grid(style);
@@ -808,6 +867,50 @@ mod tests {
         assert!(out.len() < 10_000, "{}", out.len());
         let record = lua_value(&lua, json!({"id": 1, "text": big}));
         assert!(render(&record, style).len() < 10_000);
+    }
+
+    #[test]
+    fn mixed_columns_show_every_value() {
+        let lua = Lua::new();
+        let v: Value = lua
+            .load(r#"return {{id=1, a="hello"}, {id=2, a={name="f.png", url="https://x/f.png"}}, {id=3, a={text="picked"}}}"#)
+            .eval()
+            .unwrap();
+        for width in [Some(80), None] {
+            let out = render(
+                &v,
+                Style {
+                    width,
+                    colour: false,
+                },
+            );
+            assert!(out.contains("hello"), "{out}");
+            assert!(out.contains("[file] f.png"), "{out}");
+            assert!(out.contains("picked"), "{out}");
+            assert!(!out.contains("a.name"), "{out}");
+        }
+    }
+
+    #[test]
+    fn every_row_only_for_deeply_equal_values() {
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!([{"id": 1, "active": {"now": true, "last": 1}, "same": {"x": 1, "y": 2}},
+                   {"id": 2, "active": {"now": false, "last": 2}, "same": {"x": 1, "y": 2}}]),
+        );
+        let out = render(
+            &v,
+            Style {
+                width: Some(120),
+                colour: false,
+            },
+        );
+        let every = out.lines().next().unwrap();
+        assert!(every.starts_with("every row:"), "{out}");
+        assert!(every.contains("same = {2 fields}"), "{out}");
+        assert!(!every.contains("active"), "{out}");
+        assert!(out.lines().nth(2).unwrap().contains("active"), "{out}");
     }
 
     #[test]
