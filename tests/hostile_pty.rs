@@ -29,6 +29,12 @@ fn hostile_text() -> String {
 /// Run one chunk in the REPL in a pty against `steps` and return the raw bytes printed
 /// between a marker printed first and the next prompt.
 fn raw_output(steps: Vec<Step>, chunk: &str) -> Vec<u8> {
+    raw_output_then(steps, chunk, None)
+}
+
+/// As `raw_output`; with `then` (a colon command whose output starts with `then.1`), the raw
+/// bytes that command prints after that start instead.
+fn raw_output_then(steps: Vec<Step>, chunk: &str, then: Option<(&str, &str)>) -> Vec<u8> {
     let server = FaultyServer::start(steps);
     let home = tempfile::tempdir().unwrap();
     let mut cmd = common::hermetic(home.path());
@@ -45,7 +51,12 @@ fn raw_output(steps: Vec<Step>, chunk: &str) -> Vec<u8> {
     s.send_line(format!("print('<<'..'BEGIN>>') {chunk}"))
         .unwrap();
     s.expect("<<BEGIN>>").expect("marker");
-    let found = s.expect("crisp:default> ").expect("the next prompt");
+    let mut found = s.expect("crisp:default> ").expect("the next prompt");
+    if let Some((command, start)) = then {
+        s.send_line(command).unwrap();
+        s.expect(start).expect("the command's output");
+        found = s.expect("crisp:default> ").expect("the next prompt");
+    }
     let mut raw = found.before().to_vec();
     // After the result's last line the line editor redraws its prompt with its own
     // sequences (bracketed paste, erase line): those are not rendered data.
@@ -173,5 +184,21 @@ fn a_caught_hostile_error_value_renders_safely() {
     );
     let text = String::from_utf8_lossy(&raw);
     assert!(text.contains("<error: "), "{text:?}");
+    assert_safe_without_colour(&raw);
+}
+
+#[test]
+fn last_shows_a_hostile_exchange_safely() {
+    // Not JSON: the raw bytes themselves reach `:last`'s start of the body.
+    let body = format!("{} <html>", hostile_text());
+    let raw = raw_output_then(
+        vec![Step::bytes(200, body.as_bytes())],
+        "pcall(crisp.get_contact, {contact_id = 'x'})",
+        Some((":last", "status 200")),
+    );
+    let text = String::from_utf8_lossy(&raw);
+    // The client already blanks C0/C1 controls in the body head; bidi and zero-width
+    // characters are left to the display, which makes them visible.
+    assert!(text.contains("\\u{202e}evil"), "{text:?}");
     assert_safe_without_colour(&raw);
 }
