@@ -361,6 +361,18 @@ impl Column {
     fn cell(&self, row: &Table) -> String {
         match self.value(row) {
             Value::Table(t) if self.mixed && is_record(&t) => mixed_cell(&t),
+            // A flattened column whose field this row's record lacks: the record in a few
+            // words rather than a blank.
+            Value::Nil if self.sub.is_some() => match row.raw_get::<Value>(self.key.as_str()) {
+                Ok(Value::Table(t)) if is_record(&t) => mixed_cell(&t),
+                Ok(
+                    v @ (Value::String(_)
+                    | Value::Integer(_)
+                    | Value::Number(_)
+                    | Value::Boolean(_)),
+                ) => cell_text(&self.key, &v),
+                _ => String::new(),
+            },
             v => cell_text(&self.header(), &v),
         }
     }
@@ -889,6 +901,22 @@ mod tests {
             assert!(out.contains("picked"), "{out}");
             assert!(!out.contains("a.name"), "{out}");
         }
+        // A flattened column: a row whose record lacks the field still shows the record.
+        let v = lua_value(
+            &lua,
+            json!([{"id": 1, "meta": {"nickname": "Ana"}}, {"id": 2, "meta": {"email": "bo@x"}}]),
+        );
+        let out = render(
+            &v,
+            Style {
+                width: None,
+                colour: false,
+            },
+        );
+        assert!(
+            out.contains("meta.nickname") && out.contains("bo@x"),
+            "{out}"
+        );
     }
 
     #[test]
