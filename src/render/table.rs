@@ -192,7 +192,7 @@ fn is_record(t: &Table) -> bool {
 fn scalar_list(items: &[Value], style: Style) -> String {
     let inline: Vec<String> = items.iter().map(plain::scalar).collect();
     let one_line = format!("{{{}}}", inline.join(", "));
-    if style.width.is_none_or(|w| one_line.chars().count() <= w) {
+    if style.width.is_none_or(|w| display_width(&one_line) <= w) {
         return one_line;
     }
     inline
