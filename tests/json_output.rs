@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{stdout_of, Harness};
+use common::{bare_command, stdout_of, Harness};
 
 #[test]
 fn json_output_is_identical_across_runs() {
@@ -47,4 +47,22 @@ fn json_output_escapes_bidi_c1_and_zero_width() {
             "{c:?}"
         );
     }
+}
+
+#[test]
+fn demo_json_is_identical_across_three_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let runs: Vec<String> = (0..3)
+        .map(|_| {
+            stdout_of(bare_command(home.path()).args([
+                "--demo",
+                "--json",
+                "-e",
+                "return crisp.get_current_user{}",
+            ]))
+        })
+        .collect();
+    assert!(runs[0].contains("\"ok\":true"), "{}", runs[0]);
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[1], runs[2]);
 }
