@@ -71,10 +71,10 @@ pub fn json_render(data: &[u8]) {
         }
         for width in [Some(40), None] {
             for colour in [false, true] {
-                let _ = table::render(&value, table::Style { width, colour });
+                terminal_safe(&table::render(&value, table::Style { width, colour }));
             }
         }
-        let _ = plain::literal(&value);
+        terminal_safe(&plain::literal(&value));
         let back = to_json(lua, &value);
         if round_trips(&doc, 0) {
             assert_eq!(back, doc, "the round trip changed the document");
@@ -83,16 +83,40 @@ pub fn json_render(data: &[u8]) {
         let wrapped = serde_json::json!({"data": doc, "page": 1, "per_page": 25, "has_more": true});
         let value = to_lua(lua, &wrapped).expect("any JSON converts");
         for width in [Some(40), None] {
-            let _ = table::render(
+            terminal_safe(&table::render(
                 &value,
                 table::Style {
                     width,
                     colour: false,
                 },
-            );
+            ));
         }
         let _ = lua.gc_collect();
     });
+}
+
+/// The terminal-safety rule: rendered output of outside data holds no control character but
+/// newline and the renderer's own SGR sequences (`ESC [ digits m`), no DEL, no C1, no bidi
+/// or zero-width character.
+pub fn terminal_safe(out: &str) {
+    let mut rest = out;
+    while let Some(i) = rest.find('\x1b') {
+        let after = &rest[i + 1..];
+        let sgr = after.strip_prefix('[').and_then(|a| {
+            let end = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (a.as_bytes()[end] == b'm').then_some(end + 2)
+        });
+        let Some(len) = sgr else {
+            panic!("a raw escape that is not SGR: {out:?}")
+        };
+        rest = &after[len..];
+    }
+    for c in out.chars() {
+        assert!(
+            c == '\n' || c == '\x1b' || !crisp_repl::render::sanitize::is_unsafe(c),
+            "{c:?} reaches the terminal raw: {out:?}"
+        );
+    }
 }
 
 /// The same document, as Lua would hold it: integers past i64 are floats, floats equal to

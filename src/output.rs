@@ -107,9 +107,7 @@ impl Output {
             let lua = session.lua();
             let parts: Vec<String> = values
                 .iter()
-                .map(|v| {
-                    serde_json::to_string_pretty(&convert::to_json(lua, v)).unwrap_or_default()
-                })
+                .map(|v| convert::json_text(&convert::to_json(lua, v), true))
                 .collect();
             return parts.join("\n");
         }
@@ -125,7 +123,9 @@ impl Output {
                     // A caught Crisp error reads as its message, not as a record.
                     Some(fields) => format!(
                         "<error: {}>",
-                        fields.raw_get::<String>("message").unwrap_or_default()
+                        render::sanitize::sanitize(
+                            &fields.raw_get::<String>("message").unwrap_or_default()
+                        )
                     ),
                     None => render::table::render(v, style),
                 },
@@ -141,10 +141,12 @@ impl Output {
             EvalError::Interrupted => "interrupted".to_string(),
             EvalError::Timeout(_) => format!("error: {e}"),
         };
+        // Crisp's reason and message arrive inside the text: outside data, made visible.
+        let text = render::sanitize::sanitize(&text);
         if self.colour {
             format!("\x1b[31m{text}\x1b[0m")
         } else {
-            text
+            text.into_owned()
         }
     }
 }
@@ -175,7 +177,7 @@ pub fn json_line(session: &Session, result: &Result<Vec<Value>, EvalError>) -> S
             }
         }
     }
-    Json::Object(line).to_string()
+    convert::json_text(&Json::Object(line), false)
 }
 
 fn error_json(e: &EvalError) -> Json {
@@ -235,5 +237,20 @@ mod tests {
         assert!(colour_enabled(Mode::Human, Some("")));
         assert!(!colour_enabled(Mode::Human, Some("1")));
         assert!(!colour_enabled(Mode::Plain, None));
+    }
+
+    #[test]
+    fn error_messages_are_made_visible_but_keep_their_colour() {
+        let e = EvalError::Runtime {
+            message: "crisp.get_contact: not found (\x1b]0;title\x07 \u{202e}x\u{9b}2J)".into(),
+            crisp: None,
+        };
+        let out = Output::new(Mode::Human, true).error_text(&e);
+        assert_eq!(
+            out,
+            "\x1b[31merror: crisp.get_contact: not found (\\e]0;title\\x07 \\u{202e}x\\u{9b}2J)\x1b[0m"
+        );
+        let plain = Output::new(Mode::Plain, false).error_text(&e);
+        assert!(!plain.contains('\x1b'), "{plain:?}");
     }
 }

@@ -263,6 +263,90 @@ fn is_json_array(lua: &Lua, t: &Table) -> bool {
         .is_ok_and(|array_mt| array_mt == mt)
 }
 
+/// JSON text for output (`--json` lines, `:json`): besides what JSON requires, DEL, C1
+/// controls, bidi and zero-width characters are written as `\uXXXX`, so the text stays
+/// valid JSON and can be shown on a terminal without driving it.
+pub fn json_text(v: &Json, pretty: bool) -> String {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let written = if pretty {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            SafeFormatter(serde_json::ser::PrettyFormatter::new()),
+        );
+        v.serialize(&mut ser)
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            SafeFormatter(serde_json::ser::CompactFormatter),
+        );
+        v.serialize(&mut ser)
+    };
+    // Serialising a `Value` into memory cannot fail, and the formatter writes only UTF-8.
+    if written.is_err() {
+        return v.to_string();
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// A formatter that escapes terminal-unsafe characters in strings and delegates the rest.
+struct SafeFormatter<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeFormatter<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if crate::render::sanitize::is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                // Every unsafe character is in the Basic Multilingual Plane: one escape.
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 /// Lua -> JSON, for `--json`, `:json` and `doc --json`. Never fails: functions, userdata and
 /// cycles become short descriptive strings.
 pub fn to_json(lua: &Lua, v: &Value) -> Json {
@@ -301,7 +385,9 @@ fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) 
                     .collect();
                 Json::Array(items)
             } else {
-                let mut map = Map::new();
+                // Lua tables have no order and Lua seeds its string hashes per state: keys are
+                // sorted, so the same table gives the same bytes in every run.
+                let mut entries: Vec<(String, &Value)> = Vec::with_capacity(pairs.len());
                 for (k, v) in &pairs {
                     let key = match k {
                         Value::String(s) => s.to_string_lossy(),
@@ -310,6 +396,11 @@ fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) 
                         Value::Boolean(b) => b.to_string(),
                         other => format!("<{}>", other.type_name()),
                     };
+                    entries.push((key, v));
+                }
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut map = Map::new();
+                for (key, v) in entries {
                     map.insert(key, to_json_inner(lua, v, seen));
                 }
                 Json::Object(map)
@@ -503,6 +594,23 @@ mod tests {
         // Not an array: nothing to append.
         extend_array(&lua, &t, Tape::from_value(&json!({"k": 1})).root()).unwrap();
         assert_eq!(to_json(&lua, &Value::Table(t)), json!([1, {}, "x"]));
+    }
+
+    #[test]
+    fn json_text_escapes_terminal_unsafe_characters() {
+        let doc = json!({"a\u{202e}": "x\u{1b}]0;t\u{7}\u{9b}\u{200b}\u{7f}é中"});
+        let text = json_text(&doc, false);
+        assert_eq!(
+            text,
+            r#"{"a\u202e":"x\u001b]0;t\u0007\u009b\u200b\u007fé中"}"#
+        );
+        assert_eq!(serde_json::from_str::<Json>(&text).unwrap(), doc);
+        let pretty = json_text(&doc, true);
+        assert!(
+            pretty.contains("\\u202e") && pretty.contains('\n'),
+            "{pretty}"
+        );
+        assert_eq!(serde_json::from_str::<Json>(&pretty).unwrap(), doc);
     }
 
     #[test]

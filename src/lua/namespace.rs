@@ -46,7 +46,8 @@ impl Trace {
             eprintln!(
                 "{} {} -> {status} in {} ms{retry}",
                 exchange.method,
-                exchange.path,
+                // The path carries ids from outside data: made visible, never raw.
+                crate::render::sanitize::sanitize(&exchange.path),
                 exchange.elapsed.as_millis()
             );
         }

@@ -3,4 +3,5 @@
 pub mod markdown;
 pub mod pager;
 pub mod plain;
+pub mod sanitize;
 pub mod table;

@@ -20,7 +20,7 @@ pub fn scalar(v: &Value) -> String {
                 _ => "function: builtin".into(),
             }
         }
-        Value::Error(e) => format!("error: {e}"),
+        Value::Error(e) => format!("error: {}", super::sanitize::sanitize(&e.to_string())),
         other => format!("{}: {:p}", other.type_name(), other.to_pointer()),
     }
 }
@@ -36,7 +36,7 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if super::sanitize::is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }

@@ -6,6 +6,7 @@ use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Row, Tabl
 use mlua::{Table, Value};
 
 use super::plain;
+use super::sanitize::{sanitize, truncate};
 
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +58,7 @@ fn envelope(t: &Table, data: &Value, style: Style) -> String {
     let mut meta: Vec<(u8, String)> = Vec::new();
     for (k, v) in plain::sorted_pairs(t) {
         let Value::String(key) = &k else { continue };
-        let key = key.to_string_lossy();
+        let key = sanitize(&key.to_string_lossy()).into_owned();
         // Paging first, in reading order.
         let rank = match key.as_str() {
             "data" => continue,
@@ -114,11 +115,25 @@ fn row_count(n: usize) -> String {
 /// Cut an informational line to the width.
 fn fit(s: &str, style: Style) -> String {
     match style.width {
-        Some(w) if s.chars().count() > w => {
-            s.chars().take(w.saturating_sub(1)).collect::<String>() + "…"
-        }
-        _ => s.to_string(),
+        Some(w) => truncate(s, w).into_owned(),
+        None => s.to_string(),
     }
+}
+
+/// A cell's text cut to the terminal width before comfy-table sees it: comfy-table's own
+/// wrapping is quadratic in a cell's length, and nothing wider than the screen is shown anyway.
+fn bound(s: String, style: Style) -> String {
+    match style.width {
+        Some(w) => match truncate(&s, w) {
+            std::borrow::Cow::Borrowed(_) => s,
+            std::borrow::Cow::Owned(cut) => cut,
+        },
+        None => s,
+    }
+}
+
+fn display_width(s: &str) -> usize {
+    super::sanitize::width(s)
 }
 
 fn dim(s: &str, style: Style) -> String {
@@ -177,7 +192,7 @@ fn is_record(t: &Table) -> bool {
 fn scalar_list(items: &[Value], style: Style) -> String {
     let inline: Vec<String> = items.iter().map(plain::scalar).collect();
     let one_line = format!("{{{}}}", inline.join(", "));
-    if style.width.is_none_or(|w| one_line.chars().count() <= w) {
+    if style.width.is_none_or(|w| display_width(&one_line) <= w) {
         return one_line;
     }
     inline
@@ -192,7 +207,7 @@ fn scalar_list(items: &[Value], style: Style) -> String {
 pub fn cell_text(key: &str, v: &Value) -> String {
     match v {
         Value::Nil => String::new(),
-        Value::String(s) => s.to_string_lossy().replace(['\n', '\r', '\t'], " "),
+        Value::String(s) => sanitize(&s.to_string_lossy()).into_owned(),
         Value::Integer(i) if is_timestamp_field(key) && *i > 1_000_000_000_000 => timestamp(*i),
         Value::Table(t) => compact(t),
         other => plain::scalar(other),
@@ -251,7 +266,7 @@ fn summary(t: &Table) -> String {
             Value::Table(inner) if is_record(inner) => {
                 for want in FLATTEN_PREFERENCE.iter().take(3) {
                     if let Ok(Value::String(s)) = inner.raw_get::<Value>(*want) {
-                        parts.push((2, s.to_string_lossy()));
+                        parts.push((2, sanitize(&s.to_string_lossy()).into_owned()));
                         break;
                     }
                 }
@@ -259,9 +274,9 @@ fn summary(t: &Table) -> String {
             Value::String(s) => {
                 // The record's own id (session_id, campaign_id) and its name-like fields.
                 if plain::field_priority(&key) == 0 {
-                    parts.push((0, s.to_string_lossy()));
+                    parts.push((0, sanitize(&s.to_string_lossy()).into_owned()));
                 } else if matches!(key.as_str(), "state" | "name" | "nickname" | "email") {
-                    parts.push((1, s.to_string_lossy()));
+                    parts.push((1, sanitize(&s.to_string_lossy()).into_owned()));
                 }
             }
             _ => {}
@@ -276,6 +291,51 @@ fn summary(t: &Table) -> String {
     words.join(" · ")
 }
 
+/// A record in a column that otherwise holds text: a file reads as `[file] name`, else its
+/// text, its url, or a summary.
+fn mixed_cell(t: &Table) -> String {
+    let field = |name: &str| match t.raw_get::<Value>(name) {
+        Ok(Value::String(s)) => Some(sanitize(&s.to_string_lossy()).into_owned()),
+        _ => None,
+    };
+    match (field("name"), field("url"), field("text")) {
+        (Some(name), Some(_), _) => format!("[file] {name}"),
+        (_, _, Some(text)) => text,
+        (None, Some(url), None) => format!("[link] {url}"),
+        _ => summary(t),
+    }
+}
+
+/// Two values equal all the way down (tables by content, to a bounded depth).
+fn deep_eq(a: &Value, b: &Value, depth: usize) -> bool {
+    match (a, b) {
+        (Value::Table(x), Value::Table(y)) => {
+            if x.to_pointer() == y.to_pointer() {
+                return true;
+            }
+            if depth > 16 {
+                return false;
+            }
+            let mut n = 0;
+            for pair in x.clone().pairs::<Value, Value>() {
+                let Ok((k, v)) = pair else { return false };
+                n += 1;
+                let Ok(w) = y.raw_get::<Value>(k) else {
+                    return false;
+                };
+                if !deep_eq(&v, &w, depth + 1) {
+                    return false;
+                }
+            }
+            n == y.clone().pairs::<Value, Value>().count()
+        }
+        (Value::Integer(i), Value::Number(f)) | (Value::Number(f), Value::Integer(i)) => {
+            *i as f64 == *f
+        }
+        _ => a == b,
+    }
+}
+
 /// A nested record's field worth showing in a column of its own (`meta.nickname`).
 const FLATTEN_PREFERENCE: &[&str] = &["nickname", "name", "email", "excerpt", "text", "user_id"];
 
@@ -284,13 +344,36 @@ const FLATTEN_PREFERENCE: &[&str] = &["nickname", "name", "email", "excerpt", "t
 struct Column {
     key: String,
     sub: Option<String>,
+    /// Text in some rows, records in others: each row's value is shown in its own form.
+    mixed: bool,
 }
 
 impl Column {
     fn header(&self) -> String {
-        match &self.sub {
+        let text = match &self.sub {
             Some(sub) => format!("{}.{sub}", self.key),
             None => self.key.clone(),
+        };
+        sanitize(&text).into_owned()
+    }
+
+    /// The text of this column's cell in `row`.
+    fn cell(&self, row: &Table) -> String {
+        match self.value(row) {
+            Value::Table(t) if self.mixed && is_record(&t) => mixed_cell(&t),
+            // A flattened column whose field this row's record lacks: the record in a few
+            // words rather than a blank.
+            Value::Nil if self.sub.is_some() => match row.raw_get::<Value>(self.key.as_str()) {
+                Ok(Value::Table(t)) if is_record(&t) => mixed_cell(&t),
+                Ok(
+                    v @ (Value::String(_)
+                    | Value::Integer(_)
+                    | Value::Number(_)
+                    | Value::Boolean(_)),
+                ) => cell_text(&self.key, &v),
+                _ => String::new(),
+            },
+            v => cell_text(&self.header(), &v),
         }
     }
 
@@ -328,7 +411,16 @@ fn columns(rows: &[Table]) -> Vec<Column> {
                     _ => None,
                 })
                 .collect();
-            let sub = (!nested.is_empty())
+            // A column that holds text in some rows and records in others is not flattened:
+            // flattening would blank the text rows.
+            let mixed = !nested.is_empty()
+                && rows.iter().take(500).any(|r| {
+                    !matches!(
+                        r.raw_get::<Value>(key.as_str()),
+                        Ok(Value::Table(_) | Value::Nil) | Err(_)
+                    )
+                });
+            let sub = (!nested.is_empty() && !mixed)
                 .then(|| {
                     FLATTEN_PREFERENCE.iter().find(|f| {
                         nested
@@ -338,7 +430,7 @@ fn columns(rows: &[Table]) -> Vec<Column> {
                 })
                 .flatten()
                 .map(|s| s.to_string());
-            Column { key, sub }
+            Column { key, sub, mixed }
         })
         .collect();
     // Ids, then names (a flattened `meta.nickname` counts as a name), then the rest.
@@ -357,11 +449,11 @@ fn records_table(rows: &[Table], style: Style) -> String {
     let mut constant: Vec<String> = Vec::new();
     let mut varying: Vec<Column> = Vec::new();
     for col in all {
-        let first = cell_text(&col.header(), &col.value(&rows[0]));
-        let same = rows.len() > 1
-            && rows
-                .iter()
-                .all(|r| cell_text(&col.header(), &col.value(r)) == first);
+        let first = col.cell(&rows[0]);
+        // Said once only when the values are deeply equal: `{2 fields}` in every row may
+        // still hold different fields.
+        let first_value = col.value(&rows[0]);
+        let same = rows.len() > 1 && rows.iter().all(|r| deep_eq(&col.value(r), &first_value, 0));
         if same && !first.is_empty() && style.width.is_some() {
             constant.push(format!("{} = {first}", col.header()));
         } else if !(same && first.is_empty() && rows.len() > 1) {
@@ -375,18 +467,13 @@ fn records_table(rows: &[Table], style: Style) -> String {
     };
     let cells: Vec<Vec<String>> = shown_rows
         .iter()
-        .map(|r| {
-            varying
-                .iter()
-                .map(|c| cell_text(&c.header(), &c.value(r)))
-                .collect()
-        })
+        .map(|r| varying.iter().map(|c| bound(c.cell(r), style)).collect())
         .collect();
     let (keep, hidden) = fit_columns(&varying, &cells, style.width);
     let mut grid = new_grid(style);
     let mut header = Row::from(
         keep.iter()
-            .map(|&i| header_cell(&varying[i].header(), style))
+            .map(|&i| header_cell(&bound(varying[i].header(), style), style))
             .collect::<Vec<_>>(),
     );
     if style.width.is_some() {
@@ -398,7 +485,7 @@ fn records_table(rows: &[Table], style: Style) -> String {
             let widest = cells
                 .iter()
                 .take(200)
-                .map(|r| r[keep[pos]].chars().count())
+                .map(|r| display_width(&r[keep[pos]]))
                 .max()
                 .unwrap_or(0);
             if let Some(column) = grid.column_mut(pos) {
@@ -492,8 +579,8 @@ fn fit_columns(
         cells
             .iter()
             .take(200)
-            .map(|r| r[i].chars().count())
-            .chain(std::iter::once(cols[i].header().chars().count()))
+            .map(|r| display_width(&r[i]))
+            .chain(std::iter::once(display_width(&cols[i].header())))
             .max()
             .unwrap_or(1)
     };
@@ -562,7 +649,10 @@ fn record_table(t: &Table, style: Style) -> String {
     let mut seen = Vec::new();
     record_rows(t, 0, &mut rows, &mut seen);
     for (key, value) in rows {
-        let mut r = Row::from(vec![header_cell(&key, style), Cell::new(value)]);
+        let mut r = Row::from(vec![
+            header_cell(&bound(key, style), style),
+            Cell::new(bound(value, style)),
+        ]);
         if style.width.is_some() {
             r.max_height(1);
         }
@@ -581,7 +671,7 @@ fn record_rows(
     let indent = "  ".repeat(depth);
     for (k, v) in plain::sorted_pairs(t) {
         let key = match &k {
-            Value::String(s) => s.to_string_lossy(),
+            Value::String(s) => sanitize(&s.to_string_lossy()).into_owned(),
             other => format!("[{}]", plain::scalar(other)),
         };
         match &v {
@@ -706,6 +796,149 @@ mod tests {
         let v: Value = lua.load("return {1, 'a', true}").eval().unwrap();
         assert_eq!(render(&v, PLAIN), "{1, \"a\", true}");
         assert_eq!(render(&Value::Integer(3), PLAIN), "3");
+    }
+
+    /// No byte that drives a terminal: C0 other than newline (and ESC only in the renderer's
+    /// own SGR), DEL, C1, bidi and zero-width characters.
+    fn assert_terminal_safe(out: &str) {
+        let mut rest = out;
+        while let Some(i) = rest.find('\x1b') {
+            let after = &rest[i + 1..];
+            let sgr = after.strip_prefix('[').and_then(|a| {
+                let end = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+                (a.as_bytes()[end] == b'm').then_some(end + 2)
+            });
+            let Some(len) = sgr else {
+                panic!("a raw escape that is not SGR: {out:?}")
+            };
+            rest = &after[len..];
+        }
+        for c in out.chars() {
+            assert!(
+                c == '\n' || c == '\x1b' || !crate::render::sanitize::is_unsafe(c),
+                "{c:?} in {out:?}"
+            );
+        }
+    }
+
+    const HOSTILE: &[&str] = &[
+        "\x1b]52;c;AAAA\x07",
+        "\x1b]0;title\x07",
+        "\x1b[2J",
+        "safe\r\x1b[2Kmalicious",
+        "\u{202e}evil",
+        "zero\u{200b}width",
+        "\u{9b}2J",
+    ];
+
+    #[test]
+    fn hostile_strings_never_reach_the_terminal_raw() {
+        let lua = Lua::new();
+        for h in HOSTILE {
+            let v = lua_value(
+                &lua,
+                json!({"data": [{"session_id": h, "nickname": h, h.to_string(): h, "meta": {"nickname": h}},
+                                {"session_id": "b", "nickname": "x", "meta": {"nickname": h}}],
+                       "page": 1, "has_more": false, h.to_string(): h}),
+            );
+            let record = lua_value(
+                &lua,
+                json!({"data": {"nickname": h, h.to_string(): {"x": h}}}),
+            );
+            let list = lua_value(&lua, json!([h, h]));
+            for width in [Some(40), Some(80), None] {
+                for colour in [false, true] {
+                    let style = Style { width, colour };
+                    for value in [&v, &record, &list] {
+                        let out = render(value, style);
+                        assert_terminal_safe(&out);
+                        if colour {
+                            assert!(out.contains("\x1b[") || value == &list, "{out:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_megabyte_field_is_cut_before_layout() {
+        let lua = Lua::new();
+        let big = "x".repeat(1 << 20);
+        let v = lua_value(
+            &lua,
+            json!([{"id": 1, "text": big}, {"id": 2, "text": "a"}]),
+        );
+        let style = Style {
+            width: Some(80),
+            colour: false,
+        };
+        // The text handed to comfy-table is bounded by the width.
+        assert!(bound(big.clone(), style).chars().count() <= 80);
+        let out = render(&v, style);
+        assert!(out.len() < 10_000, "{}", out.len());
+        let record = lua_value(&lua, json!({"id": 1, "text": big}));
+        assert!(render(&record, style).len() < 10_000);
+    }
+
+    #[test]
+    fn mixed_columns_show_every_value() {
+        let lua = Lua::new();
+        let v: Value = lua
+            .load(r#"return {{id=1, a="hello"}, {id=2, a={name="f.png", url="https://x/f.png"}}, {id=3, a={text="picked"}}}"#)
+            .eval()
+            .unwrap();
+        for width in [Some(80), None] {
+            let out = render(
+                &v,
+                Style {
+                    width,
+                    colour: false,
+                },
+            );
+            assert!(out.contains("hello"), "{out}");
+            assert!(out.contains("[file] f.png"), "{out}");
+            assert!(out.contains("picked"), "{out}");
+            assert!(!out.contains("a.name"), "{out}");
+        }
+        // A flattened column: a row whose record lacks the field still shows the record.
+        let v = lua_value(
+            &lua,
+            json!([{"id": 1, "meta": {"nickname": "Ana"}}, {"id": 2, "meta": {"email": "bo@x"}}]),
+        );
+        let out = render(
+            &v,
+            Style {
+                width: None,
+                colour: false,
+            },
+        );
+        assert!(
+            out.contains("meta.nickname") && out.contains("bo@x"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn every_row_only_for_deeply_equal_values() {
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!([{"id": 1, "active": {"now": true, "last": 1}, "same": {"x": 1, "y": 2}},
+                   {"id": 2, "active": {"now": false, "last": 2}, "same": {"x": 1, "y": 2}}]),
+        );
+        let out = render(
+            &v,
+            Style {
+                width: Some(120),
+                colour: false,
+            },
+        );
+        let every = out.lines().next().unwrap();
+        assert!(every.starts_with("every row:"), "{out}");
+        assert!(every.contains("same = {2 fields}"), "{out}");
+        assert!(!every.contains("active"), "{out}");
+        assert!(out.lines().nth(2).unwrap().contains("active"), "{out}");
     }
 
     #[test]

@@ -204,7 +204,9 @@ fn last(repl: &mut Repl, _: &str) -> Flow {
         None => println!("no request yet"),
         Some(e) => {
             let status = e.status.map_or("no answer".to_string(), |s| s.to_string());
-            println!("{} {}", e.method, e.path);
+            // The path and body come from outside (ids, a server's answer): made visible.
+            use crate::render::sanitize::sanitize;
+            println!("{} {}", sanitize(e.method), sanitize(&e.path));
             println!(
                 "status {status} in {} ms{}",
                 e.elapsed.as_millis(),
@@ -214,7 +216,7 @@ fn last(repl: &mut Repl, _: &str) -> Flow {
                     String::new()
                 }
             );
-            println!("{}", e.body_head);
+            println!("{}", sanitize(&e.body_head));
         }
     }
     Flow::Continue
