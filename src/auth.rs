@@ -18,6 +18,7 @@ use crate::crisp::api::{self, Target, WritePolicy};
 use crate::crisp::client::{Client, ClientOptions, Credentials};
 use crate::crisp::error::{CrispError, Secret};
 use crate::crisp::{registry, Tier};
+use crate::render::sanitize::sanitize_lines;
 
 #[derive(Debug, Args)]
 pub struct AuthArgs {
@@ -135,12 +136,13 @@ pub fn run(args: AuthArgs, config_path: Option<PathBuf>) -> anyhow::Result<u8> {
         AuthCommand::Status(a) => status_command(a.check, config_path, &env),
     };
     match result {
+        // Identity lines and errors quote what the server sent.
         Ok((text, status)) => {
-            println!("{text}");
+            println!("{}", sanitize_lines(&text));
             Ok(status)
         }
         Err(e) => {
-            eprintln!("crisp-repl: {e}");
+            eprintln!("crisp-repl: {}", sanitize_lines(&e.to_string()));
             Ok(e.exit_status())
         }
     }
@@ -484,7 +486,7 @@ impl Prompts for TerminalPrompts {
     }
 
     fn say(&mut self, text: &str) {
-        eprintln!("{text}");
+        eprintln!("{}", sanitize_lines(text));
     }
 }
 
@@ -522,7 +524,7 @@ impl<R: BufRead> Prompts for LinePrompts<R> {
     }
 
     fn say(&mut self, text: &str) {
-        eprintln!("{text}");
+        eprintln!("{}", sanitize_lines(text));
     }
 }
 

@@ -202,3 +202,35 @@ fn last_shows_a_hostile_exchange_safely() {
     assert!(text.contains("\\u{202e}evil"), "{text:?}");
     assert_safe_without_colour(&raw);
 }
+
+#[test]
+fn auth_login_shows_a_hostile_identity_safely() {
+    // The success line quotes the profile's nickname and email from the server.
+    let h = json_string(&hostile_text());
+    let profile = format!(
+        r#"{{"error":false,"reason":"ok","data":{{"user_id":"u1","nickname":{h},"email":{h}}}}}"#
+    );
+    let server = FaultyServer::start(vec![Step::json(200, &profile)]);
+    let home = tempfile::tempdir().unwrap();
+    let token = crisp_repl::demo::demo_token(crisp_repl::crisp::Tier::User);
+    let mut cmd = common::hermetic(home.path());
+    cmd.env("CRISP_API_URL", server.url())
+        .args(["auth", "login", "--account", "support", "--website-id"])
+        .arg(crisp_repl::demo::DEMO_WEBSITE_ID)
+        .args(["--tier", "user", "--key-stdin", "--insecure-storage"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        write!(stdin, "{}\n{}\n", token.identifier, token.key).expect("write");
+    }
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let all = [out.stdout, out.stderr].concat();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.contains("\\e]52;c;AAAA"), "{text:?}");
+    assert_safe_without_colour(&all);
+}

@@ -37,6 +37,15 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Multi-line text of the tool's own (auth messages) that quotes outside data: its own line
+/// breaks stay, everything else unsafe is made visible.
+pub fn sanitize_lines(text: &str) -> String {
+    text.split('\n')
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Cut `s` to at most `width` terminal columns, ending in `…` when cut. Never splits a
 /// character; double-width characters count as two. Linear in the part kept.
 pub fn truncate(s: &str, width: usize) -> Cow<'_, str> {
