@@ -66,6 +66,8 @@ def main():
     row("10,000-row table to a pipe, peak RSS", "< 60 MiB", mib(r["render_rss_kb"]),
         ok=r["render_rss_kb"] < 60 * 1024)
     row("`:doc send_message` rendered (criterion)", "< 5 ms", ms(r["doc"]), ok=r["doc"] < 0.005)
+    row("two rows with 1 MB fields, 80 columns (criterion)", "< 100 ms", ms(r["render_1mb"]),
+        ok=r["render_1mb"] < 0.1)
     p, pc = r["json_parse"], r["json_convert"]
     row(f"JSON -> Lua, {r['json_bytes'] / 1e6:.1f} MB answer: parse + convert", "≤ 1.5x parse",
         ms(pc), f"serde_json parse alone: {ms(p)}", pc / p, pc / p <= 1.5)

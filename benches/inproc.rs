@@ -1,5 +1,6 @@
 //! In-process benchmarks for `bench/run` (criterion): JSON -> Lua against serde_json alone,
-//! `:doc send_message` rendering, and rustyline loading a 10,000-entry history.
+//! `:doc send_message` rendering, rustyline loading a 10,000-entry history, and a table with
+//! 1 MB fields rendered for an 80-column terminal.
 //!
 //! Run alone with `cargo bench --bench inproc`; `bench/run` reads the medians from
 //! `target/criterion/*/*/new/estimates.json`.
@@ -127,5 +128,29 @@ fn history(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, json_to_lua, doc, history);
+/// Human-mode rendering (80 columns, colour) of a list whose rows hold a 1 MB word and a 1 MB
+/// message: rendering must stay linear in a field's length (it once took minutes).
+fn render_long_field(c: &mut Criterion) {
+    let lua = Lua::new();
+    let word = "w".repeat(1024 * 1024);
+    let text = "long message ".repeat(80 * 1024);
+    let rows = lua
+        .load("local word, text = ... return {{id = 1, nickname = word, last_message = text}, {id = 2, nickname = 'ada', last_message = text}}")
+        .call::<mlua::Value>((word, text))
+        .unwrap();
+    let style = crisp_repl::render::table::Style {
+        width: Some(80),
+        colour: true,
+    };
+    let mut group = c.benchmark_group("render");
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    group.sample_size(20);
+    group.bench_function("one_mb_fields", |b| {
+        b.iter(|| crisp_repl::render::table::render(black_box(&rows), style))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, json_to_lua, doc, history, render_long_field);
 criterion_main!(benches);
