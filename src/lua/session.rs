@@ -4,7 +4,6 @@
 //! `local`s stay visible to later inputs, `_` holds the last result.
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +18,7 @@ use crate::lua::namespace::CrispRuntime;
 #[derive(Default)]
 pub struct PrintSink {
     pub capture: bool,
-    pub captured: String,
+    pub captured: Vec<u8>,
 }
 
 /// Whether more lines are needed before `src` can run.
@@ -146,7 +145,6 @@ impl Session {
     fn install(&self) -> mlua::Result<()> {
         convert::install(&self.lua)?;
         namespace::install(&self.lua, self.runtime.clone())?;
-        self.install_print()?;
         let flag = self.interrupt.clone();
         let checks = self.interrupt_checks.clone();
         let limit = self.limit.clone();
@@ -171,29 +169,58 @@ impl Session {
         )
     }
 
-    fn install_print(&self) -> mlua::Result<()> {
+    /// In capture mode, `print`, `io.write` and `io.stdout:write` append their raw bytes to
+    /// the buffer instead (`string.format("%s")` follows luaL_tolstring, as `print` does).
+    fn install_capture(&self) -> mlua::Result<()> {
         let sink = self.print.clone();
-        let print = self.lua.create_function(move |lua, args: MultiValue| {
-            let tostring: mlua::Function = lua.globals().get("tostring")?;
-            let mut line = String::new();
-            for (i, v) in args.into_iter().enumerate() {
-                if i > 0 {
-                    line.push('\t');
-                }
-                line.push_str(&tostring.call::<mlua::String>(v)?.to_string_lossy());
-            }
-            line.push('\n');
-            let mut sink = sink.borrow_mut();
-            if sink.capture {
-                sink.captured.push_str(&line);
-            } else {
-                let mut out = std::io::stdout().lock();
-                // A closed pipe must not turn into a Lua error mid-script.
-                let _ = out.write_all(line.as_bytes()).and_then(|_| out.flush());
-            }
+        let append = self.lua.create_function(move |_, s: mlua::String| {
+            sink.borrow_mut().captured.extend_from_slice(&s.as_bytes());
             Ok(())
         })?;
-        self.lua.globals().set("print", print)
+        let install: mlua::Function = self
+            .lua
+            .load(
+                r#"
+                local append = ...
+                local fmt, select, concat, type, mtype = string.format, select, table.concat, type, math.type
+                local io, error = io, error
+                local stdout = io.stdout
+                local methods = getmetatable(stdout).__index
+                local fwrite = methods.write
+                local iowrite = io.write
+                print = function(...)
+                  local n = select('#', ...)
+                  local t = {}
+                  for i = 1, n do t[i] = fmt("%s", (select(i, ...))) end
+                  append(concat(t, "\t") .. "\n")
+                end
+                local function capture(...)
+                  for i = 1, select('#', ...) do
+                    local v = select(i, ...)
+                    local tv = type(v)
+                    if tv == "number" then
+                      v = mtype(v) == "integer" and fmt("%d", v) or fmt("%.14g", v)
+                    elseif tv ~= "string" then
+                      error(fmt("bad argument #%d to 'write' (string expected, got %s)",
+                        i, tv == "nil" and "no value" or tv), 0)
+                    end
+                    append(v)
+                  end
+                  return stdout
+                end
+                io.write = function(...)
+                  if io.output() ~= stdout then return iowrite(...) end
+                  return capture(...)
+                end
+                methods.write = function(f, ...)
+                  if f ~= stdout then return fwrite(f, ...) end
+                  return capture(...)
+                end
+                "#,
+            )
+            .set_name("=capture")
+            .into_function()?;
+        install.call::<()>(append)
     }
 
     pub fn lua(&self) -> &Lua {
@@ -210,12 +237,21 @@ impl Session {
     }
 
     /// Capture `print` output instead of writing it (for the JSON protocol).
+    /// Only switching capture on is supported (JSON mode is chosen once, before any code runs).
     pub fn set_print_capture(&self, capture: bool) {
-        self.print.borrow_mut().capture = capture;
+        let was = std::mem::replace(&mut self.print.borrow_mut().capture, capture);
+        if capture && !was {
+            if let Err(e) = self.install_capture() {
+                eprintln!("crisp-repl: cannot capture print: {e}");
+            }
+        }
     }
 
+    /// What was printed since the last call: valid UTF-8 as is, other bytes replaced.
     pub fn take_printed(&self) -> String {
-        std::mem::take(&mut self.print.borrow_mut().captured)
+        let bytes = std::mem::take(&mut self.print.borrow_mut().captured);
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// Whether `src` is a whole chunk yet.

@@ -1,0 +1,103 @@
+//! Lua programs behave in crisp-repl as in `lua5.4`: the same program runs through both and
+//! their stdout bytes and exit statuses are compared (`.ci/run` installs lua5.4).
+
+mod common;
+
+use std::process::Command;
+
+struct Ran {
+    status: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn ran(out: std::process::Output) -> Ran {
+    Ran {
+        status: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `args` (a script path or `-e` chunks...) through lua5.4 and through crisp-repl.
+fn both(home: &std::path::Path, args: &[&str]) -> (Ran, Ran) {
+    let lua = Command::new("lua5.4")
+        .current_dir(home)
+        .args(args)
+        .output()
+        .expect("lua5.4 is installed (.ci/run installs it)");
+    let crisp = common::hermetic(home)
+        .current_dir(home)
+        .args(args)
+        .output()
+        .expect("crisp-repl runs");
+    (ran(lua), ran(crisp))
+}
+
+/// Write `src` to a script and run it through both.
+fn script(src: &[u8]) -> (Ran, Ran) {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("prog.lua"), src).unwrap();
+    both(home.path(), &["prog.lua"])
+}
+
+fn assert_same_stdout(lua: &Ran, crisp: &Ran) {
+    assert_eq!(
+        String::from_utf8_lossy(&crisp.stdout),
+        String::from_utf8_lossy(&lua.stdout),
+        "stdout differs; crisp-repl stderr: {}",
+        crisp.stderr
+    );
+    assert_eq!(crisp.stdout, lua.stdout, "stdout bytes differ");
+    assert_eq!(
+        crisp.status, lua.status,
+        "exit status differs: {}",
+        crisp.stderr
+    );
+}
+
+#[test]
+fn print_writes_raw_bytes_with_lua_tostring_rules() {
+    let (lua, crisp) = script(
+        b"print(\"a\\xffb\", 1, 2.0, nil, true)\n\
+          print(setmetatable({}, {__tostring = function() return 'T' end}))\n\
+          print((tostring(setmetatable({}, {__name = 'Foo'})):gsub('0x%x+', 'ADDR')))\n\
+          tostring = nil\n\
+          print(1, 'two')\n\
+          print(pcall(print, setmetatable({}, {__tostring = function() return {} end})))\n",
+    );
+    assert_same_stdout(&lua, &crisp);
+    assert!(crisp.stdout.windows(3).any(|w| w == b"a\xffb"));
+}
+
+#[test]
+fn print_and_io_write_keep_their_order() {
+    let (lua, crisp) = script(
+        b"print'a' io.write('b', 1, 2.5, '\\n') print'c' io.stdout:write('d\\n') print'e'\n",
+    );
+    assert_same_stdout(&lua, &crisp);
+    // With a result printed by crisp-repl itself after Lua's output.
+    let home = tempfile::tempdir().unwrap();
+    let out = common::hermetic(home.path())
+        .args(["-e", "print'a' io.write'b\\n' return 'c'"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nb\n\"c\"\n");
+}
+
+#[test]
+fn json_mode_captures_print_and_io_write() {
+    let home = tempfile::tempdir().unwrap();
+    let out = common::hermetic(home.path())
+        .args([
+            "--json",
+            "-e",
+            "print('h\\u{e9}', 1.5) io.write(1, 2.0, 'z\\n') io.stdout:write('w\\n') return 1",
+        ])
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(line["output"], "h\u{e9}\t1.5\n12z\nw\n", "{line}");
+    // Nothing leaked to stdout outside the JSON line.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
