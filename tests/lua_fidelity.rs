@@ -101,3 +101,33 @@ fn json_mode_captures_print_and_io_write() {
     // Nothing leaked to stdout outside the JSON line.
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
+
+#[test]
+fn code_runs_on_the_main_thread() {
+    let (lua, crisp) = script(
+        b"local co, main = coroutine.running()\n\
+          print(type(co), main, coroutine.isyieldable())\n\
+          print(pcall(coroutine.yield, 1))\n\
+          print(coroutine.wrap(function(...) return coroutine.yield(...) end)('w'))\n\
+          print('after')\n",
+    );
+    assert_same_stdout(&lua, &crisp);
+}
+
+#[test]
+fn timeout_stops_a_pcall_loop_without_a_standing_hook() {
+    let home = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let out = common::hermetic(home.path())
+        .args([
+            "--timeout",
+            "1",
+            "-e",
+            "while true do pcall(function() while true do end end) end",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -5,11 +5,11 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mlua::{HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use mlua::{ffi, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use super::{convert, lexer, namespace};
 use crate::lua::namespace::CrispRuntime;
@@ -82,40 +82,37 @@ pub struct Session {
     runtime: Rc<CrispRuntime>,
     print: Rc<RefCell<PrintSink>>,
     interrupt: Arc<AtomicBool>,
-    /// Hook checks since the interrupt was raised.
-    interrupt_checks: Arc<AtomicU32>,
     limit: Arc<EvalLimit>,
+    /// The main thread of `lua`: stable for the state's life. A watchdog thread sets the
+    /// interrupt hook on it (lua_sethook is safe to call asynchronously, as lua.c does from
+    /// its SIGINT handler); only during `eval`, which joins the watchdog before returning.
+    main_state: *mut ffi::lua_State,
 }
 
-/// `--timeout` for one evaluation: the hook stops it once the deadline passes.
+/// The main state's pointer, moved into the watchdog thread.
+struct MainState(*mut ffi::lua_State);
+// SAFETY: the watchdog only calls lua_sethook with it, which is async-safe, and is joined
+// before `eval` returns, while the Session (and its state) is alive.
+unsafe impl Send for MainState {}
+
+/// Installed on an interrupt: raises "interrupted" at every instruction, so a `pcall` loop
+/// cannot swallow it.
+unsafe extern "C-unwind" fn interrupt_hook(state: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
+    // SAFETY: called by Lua on a running state; lua_error unwinds to the nearest pcall.
+    unsafe {
+        ffi::lua_pushstring(state, c"interrupted".as_ptr());
+        ffi::lua_error(state);
+    }
+}
+
+/// `--timeout` for one evaluation: the watchdog stops it once the deadline passes.
 struct EvalLimit {
-    base: Instant,
     timeout: Mutex<Option<Duration>>,
-    /// Milliseconds after `base`; 0 = no deadline.
-    deadline_ms: AtomicU64,
     timed_out: AtomicBool,
 }
 
-impl EvalLimit {
-    fn arm(&self) {
-        self.timed_out.store(false, Ordering::Relaxed);
-        let timeout = self.timeout.lock().ok().and_then(|t| *t);
-        let deadline = timeout.map_or(0, |t| (self.base.elapsed() + t).as_millis().max(1) as u64);
-        self.deadline_ms.store(deadline, Ordering::Relaxed);
-    }
-
-    /// True once the deadline has passed (and remembers it).
-    fn expired(&self) -> bool {
-        let deadline = self.deadline_ms.load(Ordering::Relaxed);
-        if deadline != 0 && self.base.elapsed().as_millis() as u64 > deadline {
-            self.timed_out.store(true, Ordering::Relaxed);
-        }
-        self.timed_out.load(Ordering::Relaxed)
-    }
-}
-
-/// Instructions between interrupt checks: cheap, and a tight loop stops within milliseconds.
-const HOOK_EVERY: u32 = 10_000;
+/// How often the watchdog looks at the interrupt flag.
+const WATCH_EVERY: Duration = Duration::from_millis(10);
 
 impl Session {
     pub fn new(runtime: Rc<CrispRuntime>, memory_limit: Option<usize>) -> mlua::Result<Session> {
@@ -125,18 +122,25 @@ impl Session {
         }
         let print = Rc::new(RefCell::new(PrintSink::default()));
         let interrupt = Arc::new(AtomicBool::new(false));
+        let mut main_state: *mut ffi::lua_State = std::ptr::null_mut();
+        // SAFETY: reads the registry's main-thread entry and pops it again.
+        unsafe {
+            lua.exec_raw::<()>((), |state| {
+                ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_MAINTHREAD);
+                main_state = ffi::lua_tothread(state, -1);
+                ffi::lua_pop(state, 1);
+            })?;
+        }
         let session = Session {
             lua,
             runtime,
             print,
             interrupt,
-            interrupt_checks: Arc::new(AtomicU32::new(0)),
             limit: Arc::new(EvalLimit {
-                base: Instant::now(),
                 timeout: Mutex::new(None),
-                deadline_ms: AtomicU64::new(0),
                 timed_out: AtomicBool::new(false),
             }),
+            main_state,
         };
         session.install()?;
         Ok(session)
@@ -145,28 +149,7 @@ impl Session {
     fn install(&self) -> mlua::Result<()> {
         convert::install(&self.lua)?;
         namespace::install(&self.lua, self.runtime.clone())?;
-        let flag = self.interrupt.clone();
-        let checks = self.interrupt_checks.clone();
-        let limit = self.limit.clone();
-        self.lua.set_global_hook(
-            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-            move |_, _| {
-                if limit.expired() {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                if !flag.load(Ordering::Relaxed) {
-                    return Ok(VmState::Continue);
-                }
-                // Yielding the evaluation's coroutine passes through any `pcall`, so a loop
-                // of pcalls cannot swallow Ctrl-C. Where Lua cannot yield (inside a C call),
-                // mlua ignores the yield: after a few tries, raise an error instead.
-                if checks.fetch_add(1, Ordering::Relaxed) < 20 {
-                    Ok(VmState::Yield)
-                } else {
-                    Err(mlua::Error::RuntimeError("interrupted".into()))
-                }
-            },
-        )
+        Ok(())
     }
 
     /// In capture mode, `print`, `io.write` and `io.stdout:write` append their raw bytes to
@@ -336,7 +319,7 @@ impl Session {
         kind: SourceKind,
         args: &[String],
     ) -> Result<Vec<Value>, EvalError> {
-        self.limit.arm();
+        self.limit.timed_out.store(false, Ordering::Relaxed);
         let result = self.eval_inner(src, name, kind, args);
         match result {
             Err(EvalError::Interrupted) if self.limit.timed_out.load(Ordering::Relaxed) => {
@@ -356,7 +339,6 @@ impl Session {
     ) -> Result<Vec<Value>, EvalError> {
         let function = self.compile(src, name, kind)?;
         self.interrupt.store(false, Ordering::Relaxed);
-        self.interrupt_checks.store(0, Ordering::Relaxed);
         if let Some(cancel) = &self.runtime.cancel {
             cancel.store(false, Ordering::Relaxed);
         }
@@ -373,16 +355,16 @@ impl Session {
                 .map_err(|e| self.runtime_error(e))?;
             call_args.push_back(Value::String(s));
         }
-        // A coroutine per evaluation, so the interrupt hook can yield out of it.
-        let thread = self
-            .lua
-            .create_thread(trampoline)
-            .map_err(|e| self.runtime_error(e))?;
+        let watchdog = self.start_watchdog();
         // mlua turns a panic in a Rust callback into a Lua error, then resumes it once the
         // value reaches Rust: catch it here, so a bug is an error message, never an abort.
         let resumed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            thread.resume::<MultiValue>(call_args)
+            trampoline.call::<MultiValue>(call_args)
         }));
+        watchdog.stop();
+        // SAFETY: the watchdog is joined: nothing else touches the hook now.
+        unsafe { ffi::lua_sethook(self.main_state, None, 0, 0) };
+        let interrupted = self.interrupt.load(Ordering::Relaxed);
         let result = match resumed {
             Ok(result) => result,
             Err(panic) => {
@@ -397,21 +379,15 @@ impl Session {
                 });
             }
         };
-        if thread.status() == mlua::ThreadStatus::Resumable {
-            if self.interrupt.load(Ordering::Relaxed) {
-                return Err(EvalError::Interrupted);
-            }
-            return Err(EvalError::Runtime {
-                message: "coroutine.yield() outside a coroutine: wrap the code in coroutine.wrap"
-                    .into(),
-                crisp: None,
-            });
-        }
         let mut values: Vec<Value> = match result {
             Ok(v) => v.into_iter().collect(),
+            Err(_) if interrupted => return Err(EvalError::Interrupted),
             Err(e) => return Err(self.runtime_error(e)),
         };
         let ok = matches!(values.first(), Some(Value::Boolean(true)));
+        if !ok && interrupted {
+            return Err(EvalError::Interrupted);
+        }
         if values.is_empty() {
             return Ok(values);
         }
@@ -425,6 +401,41 @@ impl Session {
             let _ = self.lua.globals().raw_set("_", first.clone());
         }
         Ok(values)
+    }
+
+    /// A thread that installs the interrupt hook once Ctrl-C sets the flag or the deadline
+    /// of `--timeout` passes; no hook runs otherwise.
+    fn start_watchdog(&self) -> Watchdog {
+        let (done, done_rx) = std::sync::mpsc::channel::<()>();
+        let flag = self.interrupt.clone();
+        let limit = self.limit.clone();
+        let timeout = self.limit.timeout.lock().ok().and_then(|t| *t);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let main = MainState(self.main_state);
+        let thread = std::thread::spawn(move || {
+            let main = main;
+            loop {
+                match done_rx.recv_timeout(WATCH_EVERY) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    limit.timed_out.store(true, Ordering::Relaxed);
+                    flag.store(true, Ordering::Relaxed);
+                }
+                if flag.load(Ordering::Relaxed) {
+                    // SAFETY: see `MainState`.
+                    unsafe {
+                        ffi::lua_sethook(main.0, Some(interrupt_hook), ffi::LUA_MASKCOUNT, 1)
+                    };
+                    return;
+                }
+            }
+        });
+        Watchdog {
+            done: Some(done),
+            thread: Some(thread),
+        }
     }
 
     /// `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
@@ -506,6 +517,20 @@ impl Session {
 
     pub fn globals(&self) -> Table {
         self.lua.globals()
+    }
+}
+
+struct Watchdog {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn stop(mut self) {
+        self.done.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
