@@ -131,3 +131,54 @@ fn timeout_stops_a_pcall_loop_without_a_standing_hook() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn execute_chunks_are_plain_lua() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "-e",
+        "local x = 1",
+        "-e",
+        "print(x, debug and 1)",
+        "-e",
+        "print(pcall(load, 'x ='))",
+        "-e",
+        "error('boom')",
+    ];
+    let (lua, crisp) = both(home.path(), &args);
+    // lua5.4 has `debug`; crisp-repl's difference (if any) shows here too.
+    assert_eq!(
+        String::from_utf8_lossy(&crisp.stdout).lines().next(),
+        Some("nil\t1").filter(|_| lua.stdout.starts_with(b"nil\t1")),
+        "{}",
+        crisp.stderr
+    );
+    assert_eq!(crisp.status, lua.status);
+    assert!(
+        crisp.stderr.contains("(command line):1: boom"),
+        "{}",
+        crisp.stderr
+    );
+}
+
+#[test]
+fn scripts_are_bytes_with_lua_c_headers_and_arg() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("prog.lua"),
+        b"\xEF\xBB\xBF#!/usr/bin/env lua\nprint(arg[0], arg[1], arg[2], select('#', ...), ...)\nprint(#arg, arg[-1] ~= nil)\nprint('\xff', debug.getinfo(1, 'l').currentline)\n",
+    )
+    .unwrap();
+    let (lua, crisp) = both(home.path(), &["prog.lua", "a", "b\u{e9}"]);
+    assert_same_stdout(&lua, &crisp);
+}
+
+#[test]
+fn c_modules_load_and_match_lua() {
+    let (lua, crisp) = script(
+        b"local cjson = require 'cjson'\n\
+          print(cjson.encode({1, 2, 'three', {a = true}}))\n\
+          print(type(debug.traceback), type(package.loadlib))\n",
+    );
+    assert_same_stdout(&lua, &crisp);
+}

@@ -73,8 +73,10 @@ pub struct CallErrorFields {
 pub enum SourceKind {
     /// A prompt line, `-e` or a piped chunk: expressions print, locals persist.
     Interactive,
-    /// A script file: compiled as written.
+    /// A script file: compiled as written (after a BOM and a `#` first line, as lua.c).
     Script,
+    /// A `-e` chunk: compiled as written.
+    Command,
 }
 
 pub struct Session {
@@ -116,7 +118,10 @@ const WATCH_EVERY: Duration = Duration::from_millis(10);
 
 impl Session {
     pub fn new(runtime: Rc<CrispRuntime>, memory_limit: Option<usize>) -> mlua::Result<Session> {
-        let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
+        // The whole standard environment of lua.c, `debug` and C modules included.
+        // SAFETY: like lua.c, the user's own code may do anything with its own process.
+        let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::default()) };
+        set_package_paths(&lua)?;
         if let Some(limit) = memory_limit {
             lua.set_memory_limit(limit)?;
         }
@@ -266,23 +271,26 @@ impl Session {
 
     fn compile(
         &self,
-        src: &str,
+        src: &[u8],
         name: &str,
         kind: SourceKind,
     ) -> Result<mlua::Function, EvalError> {
         let syntax = |e: mlua::Error| EvalError::Syntax(error_message(&e));
-        if kind == SourceKind::Script {
-            let src = src.strip_prefix("#!").map_or(src, |_| {
-                // Keep the line count: blank out the shebang line only.
-                src.find('\n').map_or("", |i| &src[i..])
-            });
-            return self
-                .lua
+        let plain = |src: &[u8]| {
+            self.lua
                 .load(src)
                 .set_name(name)
                 .into_function()
-                .map_err(syntax);
+                .map_err(syntax)
+        };
+        match kind {
+            SourceKind::Script => return plain(skip_header(src)),
+            SourceKind::Command => return plain(src),
+            SourceKind::Interactive => {}
         }
+        let Ok(src) = std::str::from_utf8(src) else {
+            return plain(src);
+        };
         if let Some(f) = self.compile_expression(src) {
             return Ok(f);
         }
@@ -314,11 +322,12 @@ impl Session {
     /// Evaluate one input; returns the values it produced.
     pub fn eval(
         &self,
-        src: &str,
+        src: impl AsRef<[u8]>,
         name: &str,
         kind: SourceKind,
-        args: &[String],
+        args: &[Vec<u8>],
     ) -> Result<Vec<Value>, EvalError> {
+        let src = src.as_ref();
         self.limit.timed_out.store(false, Ordering::Relaxed);
         let result = self.eval_inner(src, name, kind, args);
         match result {
@@ -332,10 +341,10 @@ impl Session {
 
     fn eval_inner(
         &self,
-        src: &str,
+        src: &[u8],
         name: &str,
         kind: SourceKind,
-        args: &[String],
+        args: &[Vec<u8>],
     ) -> Result<Vec<Value>, EvalError> {
         let function = self.compile(src, name, kind)?;
         self.interrupt.store(false, Ordering::Relaxed);
@@ -532,6 +541,45 @@ impl Watchdog {
             let _ = t.join();
         }
     }
+}
+
+/// package.path and package.cpath as Debian's lua5.4 has them, unless LUA_PATH(_5_4) or
+/// LUA_CPATH(_5_4) set them (the package library has read those already).
+fn set_package_paths(lua: &Lua) -> mlua::Result<()> {
+    let package: Table = lua.globals().get("package")?;
+    let set = |vars: [&str; 2]| vars.iter().any(|v| std::env::var_os(v).is_some());
+    if !set(["LUA_PATH_5_4", "LUA_PATH"]) {
+        package.set(
+            "path",
+            "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
+             /usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;\
+             /usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua;./?.lua;./?/init.lua",
+        )?;
+    }
+    if !set(["LUA_CPATH_5_4", "LUA_CPATH"]) {
+        package.set(
+            "cpath",
+            format!(
+                "/usr/local/lib/lua/5.4/?.so;/usr/lib/{}-linux-gnu/lua/5.4/?.so;\
+                 /usr/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so",
+                std::env::consts::ARCH
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// A file's source without a UTF-8 BOM and a first line starting with `#` (its newline kept,
+/// so line numbers stay right), as lua.c's skipcomment.
+fn skip_header(src: &[u8]) -> &[u8] {
+    let src = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
+    if src.first() == Some(&b'#') {
+        return src
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(&[][..], |i| &src[i..]);
+    }
+    src
 }
 
 /// Is this the error the interrupt hook raises (possibly wrapped by callbacks)?
