@@ -192,9 +192,17 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         if let Some(path) = &cli.file {
-            let source = std::fs::read(path)
-                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-            let name = format!("@{}", path.display());
+            // A lone `-` is all of stdin as one chunk, as with lua5.4.
+            let (source, name) = if path.as_os_str() == "-" {
+                let mut source = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut source)
+                    .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+                (source, "=stdin".to_string())
+            } else {
+                let source = std::fs::read(path)
+                    .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+                (source, format!("@{}", path.display()))
+            };
             let args: Vec<Vec<u8>> = cli
                 .args
                 .iter()

@@ -182,3 +182,68 @@ fn c_modules_load_and_match_lua() {
     );
     assert_same_stdout(&lua, &crisp);
 }
+
+/// The first line of an uncaught error, without the program's prefix.
+fn error_line(stderr: &str) -> String {
+    let first = stderr.lines().next().unwrap_or_default();
+    first
+        .strip_prefix("lua5.4: ")
+        .or_else(|| first.strip_prefix("error: "))
+        .unwrap_or(first)
+        .to_string()
+}
+
+#[test]
+fn uncaught_error_values_read_as_in_lua() {
+    for src in [
+        "error({})",
+        "error(setmetatable({}, {__tostring = function() return 'TS' end}))",
+        "error()",
+        "error(42)",
+        "error(true)",
+        "error('boom')",
+    ] {
+        let (lua, crisp) = script(src.as_bytes());
+        assert_eq!(error_line(&crisp.stderr), error_line(&lua.stderr), "{src}");
+        assert_eq!(crisp.status, lua.status, "{src}");
+    }
+}
+
+#[test]
+fn warn_as_in_lua() {
+    let (lua, crisp) =
+        script(b"warn('hidden') warn('@on') warn('hi', ' there') warn('@off') warn('x')\n");
+    assert_same_stdout(&lua, &crisp);
+    assert_eq!(crisp.stderr, lua.stderr);
+}
+
+#[test]
+fn exit_statuses_and_finalizers_as_in_lua() {
+    let (lua, crisp) =
+        script(b"setmetatable({}, {__gc = function() print('gc') end})\nprint(1)\nos.exit(3)\n");
+    assert_same_stdout(&lua, &crisp);
+    let (lua, crisp) = script(b"x = setmetatable({}, {__gc = function() print('gc') end})\nio.write('a')\nos.exit(true, true)\n");
+    assert_same_stdout(&lua, &crisp);
+    assert!(!crisp.stderr.contains("panicked"), "{}", crisp.stderr);
+}
+
+#[test]
+fn a_lone_dash_reads_stdin_as_one_chunk() {
+    use std::io::Write;
+    let src = b"local n = 0\nfor i = 1, 3 do\n  n = n + i\nend\nprint(n)\ngoto skip\nprint('no')\n::skip::\nif n > 0 then return end\nprint('unreached')\n";
+    let home = tempfile::tempdir().unwrap();
+    let run = |mut cmd: Command| {
+        let mut child = cmd
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child.stdin.take().unwrap().write_all(src).unwrap();
+        ran(child.wait_with_output().unwrap())
+    };
+    let lua = run(Command::new("lua5.4"));
+    let crisp = run(common::hermetic(home.path()));
+    assert_same_stdout(&lua, &crisp);
+}

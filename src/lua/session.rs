@@ -4,6 +4,7 @@
 //! `local`s stay visible to later inputs, `_` holds the last result.
 
 use std::cell::RefCell;
+use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -122,6 +123,7 @@ impl Session {
         // SAFETY: like lua.c, the user's own code may do anything with its own process.
         let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::default()) };
         set_package_paths(&lua)?;
+        install_warn(&lua);
         if let Some(limit) = memory_limit {
             lua.set_memory_limit(limit)?;
         }
@@ -494,13 +496,29 @@ impl Session {
                 }),
             };
         }
+        // As lua.c's msghandler: strings and numbers as they are, `__tostring` when there
+        // is one, else the type.
+        let has_tostring = |mt: Option<Table>| {
+            mt.and_then(|m| m.raw_get::<Value>("__tostring").ok())
+                .is_some_and(|v| !v.is_nil())
+        };
+        let tostring = match &err {
+            Value::Table(t) => has_tostring(t.metatable()),
+            Value::UserData(u) => u
+                .metatable()
+                .ok()
+                .and_then(|m| m.get::<Value>("__tostring").ok())
+                .is_some_and(|v| !v.is_nil()),
+            _ => false,
+        };
         let message = match &err {
             Value::String(s) => clean_traceback(&s.to_string_lossy()),
             Value::Error(e) => error_message(e),
-            Value::Nil => "nil".to_string(),
-            other => other
+            Value::Integer(_) | Value::Number(_) => err.to_string().unwrap_or_default(),
+            other if tostring => other
                 .to_string()
                 .unwrap_or_else(|_| format!("(error object is a {} value)", other.type_name())),
+            other => format!("(error object is a {} value)", other.type_name()),
         };
         if let Value::Error(e) = &err {
             if is_interrupt(e) {
@@ -541,6 +559,35 @@ impl Watchdog {
             let _ = t.join();
         }
     }
+}
+
+/// `warn` as in lua.c: off until "@on", then "Lua warning: ..." on stderr.
+fn install_warn(lua: &Lua) {
+    let on = std::cell::Cell::new(false);
+    let continuing = std::cell::Cell::new(false);
+    lua.set_warning_function(move |_, msg: &str, incomplete: bool| {
+        if !continuing.get() && !incomplete && msg.starts_with('@') {
+            match msg {
+                "@on" => on.set(true),
+                "@off" => on.set(false),
+                _ => {}
+            }
+            return Ok(());
+        }
+        if on.get() {
+            crate::output::flush_c_stdio();
+            let mut err = std::io::stderr().lock();
+            if !continuing.get() {
+                let _ = err.write_all(b"Lua warning: ");
+            }
+            let _ = err.write_all(msg.as_bytes());
+            if !incomplete {
+                let _ = err.write_all(b"\n");
+            }
+        }
+        continuing.set(incomplete);
+        Ok(())
+    });
 }
 
 /// package.path and package.cpath as Debian's lua5.4 has them, unless LUA_PATH(_5_4) or
