@@ -98,11 +98,14 @@ struct MainState(*mut ffi::lua_State);
 // before `eval` returns, while the Session (and its state) is alive.
 unsafe impl Send for MainState {}
 
-/// Installed on an interrupt: raises "interrupted" at every instruction, so a `pcall` loop
-/// cannot swallow it.
+/// Installed on an interrupt, to fire after `INTERRUPT_GRACE` instructions (code that is
+/// finishing anyway, such as a handler of a timed-out request, does); from then on it raises
+/// "interrupted" at every instruction, so a `pcall` loop cannot swallow it.
 unsafe extern "C-unwind" fn interrupt_hook(state: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
-    // SAFETY: called by Lua on a running state; lua_error unwinds to the nearest pcall.
+    // SAFETY: called by Lua on a running state; setting the hook from inside a hook is
+    // allowed; lua_error unwinds to the nearest pcall.
     unsafe {
+        ffi::lua_sethook(state, Some(interrupt_hook), ffi::LUA_MASKCOUNT, 1);
         ffi::lua_pushstring(state, c"interrupted".as_ptr());
         ffi::lua_error(state);
     }
@@ -113,6 +116,9 @@ struct EvalLimit {
     timeout: Mutex<Option<Duration>>,
     timed_out: AtomicBool,
 }
+
+/// Instructions between the interrupt and the first "interrupted" error.
+const INTERRUPT_GRACE: i32 = 10_000;
 
 /// How often the watchdog looks at the interrupt flag.
 const WATCH_EVERY: Duration = Duration::from_millis(10);
@@ -437,7 +443,12 @@ impl Session {
                 if flag.load(Ordering::Relaxed) {
                     // SAFETY: see `MainState`.
                     unsafe {
-                        ffi::lua_sethook(main.0, Some(interrupt_hook), ffi::LUA_MASKCOUNT, 1)
+                        ffi::lua_sethook(
+                            main.0,
+                            Some(interrupt_hook),
+                            ffi::LUA_MASKCOUNT,
+                            INTERRUPT_GRACE,
+                        )
                     };
                     return;
                 }
