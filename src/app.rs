@@ -188,7 +188,7 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
             );
             output.report(&session, &result);
             if let Err(e) = result {
-                return Ok(output::exit_code(&e));
+                session.close_and_exit(output::exit_code(&e));
             }
         }
         if let Some(path) = &cli.file {
@@ -211,13 +211,14 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
             let result = session.eval(&source, &name, SourceKind::Script, &args);
             output.report(&session, &result);
             if let Err(e) = result {
-                return Ok(output::exit_code(&e));
+                session.close_and_exit(output::exit_code(&e));
             }
         }
-        return Ok(0);
+        session.close_and_exit(0);
     }
     if !stdin_tty {
-        return Ok(run_piped(&session, &output));
+        let status = run_piped(&session, &output);
+        session.close_and_exit(status);
     }
     let banner = banner(&session, rt.demo_url.as_deref());
     let options = crate::repl::ReplOptions {

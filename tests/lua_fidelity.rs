@@ -247,3 +247,31 @@ fn a_lone_dash_reads_stdin_as_one_chunk() {
     let crisp = run(common::hermetic(home.path()));
     assert_same_stdout(&lua, &crisp);
 }
+
+#[test]
+fn finalizers_run_at_exit_without_a_panic() {
+    let (lua, crisp) = script(
+        b"setmetatable({}, {__gc = function() print('gc') end})\n\
+          x = setmetatable({}, {__gc = function() print('gc2') end})\n\
+          error('e')\n",
+    );
+    assert_same_stdout(&lua, &crisp);
+    // Finalizers that call into Rust (print captured in JSON mode, a crisp function).
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec![
+            "--json",
+            "-e",
+            "x = setmetatable({}, {__gc = function() print('gc') end})",
+        ],
+        vec![
+            "-e",
+            "x = setmetatable({}, {__gc = function() pcall(crisp.list_conversations, {}) end})",
+        ],
+    ] {
+        let out = common::hermetic(home.path()).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

@@ -548,6 +548,19 @@ impl Session {
         }
     }
 
+    /// End the program as lua.c does: close the state (every pending `__gc` finalizer runs
+    /// while the Rust functions they may call still work), then exit with `status`.
+    pub fn close_and_exit(self, status: u8) -> ! {
+        // SAFETY: the main state is closed once, here; `self` (and the mlua state that would
+        // close it again) is then forgotten, and the process ends before anything else can
+        // reach the state.
+        unsafe { ffi::lua_close(self.main_state) };
+        std::mem::forget(self);
+        crate::output::flush_c_stdio();
+        let _ = std::io::stdout().flush();
+        std::process::exit(i32::from(status))
+    }
+
     /// Set a global (used by `:use` and the REPL).
     pub fn set_global(&self, name: &str, v: Value) -> mlua::Result<()> {
         self.lua.globals().raw_set(name, v)
