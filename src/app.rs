@@ -178,32 +178,47 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
     let session = new_session(&rt.runtime, &cli, &output)?;
 
     if scripted {
-        for (i, code) in cli.execute.iter().enumerate() {
-            let name = if cli.execute.len() == 1 {
-                "=(command line)".to_string()
-            } else {
-                format!("=(command line #{})", i + 1)
-            };
-            let result = session.eval(code, &name, SourceKind::Interactive, &[]);
+        set_arg_table(&session, &cli)?;
+        for code in &cli.execute {
+            let result = session.eval(
+                code.as_encoded_bytes(),
+                "=(command line)",
+                SourceKind::Command,
+                &[],
+            );
             output.report(&session, &result);
             if let Err(e) = result {
-                return Ok(output::exit_code(&e));
+                session.close_and_exit(output::exit_code(&e));
             }
         }
         if let Some(path) = &cli.file {
-            let source = std::fs::read_to_string(path)
-                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-            let name = format!("@{}", path.display());
-            let result = session.eval(&source, &name, SourceKind::Script, &cli.args);
+            // A lone `-` is all of stdin as one chunk, as with lua5.4.
+            let (source, name) = if path.as_os_str() == "-" {
+                let mut source = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut source)
+                    .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+                (source, "=stdin".to_string())
+            } else {
+                let source = std::fs::read(path)
+                    .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+                (source, format!("@{}", path.display()))
+            };
+            let args: Vec<Vec<u8>> = cli
+                .args
+                .iter()
+                .map(|a| a.as_encoded_bytes().to_vec())
+                .collect();
+            let result = session.eval(&source, &name, SourceKind::Script, &args);
             output.report(&session, &result);
             if let Err(e) = result {
-                return Ok(output::exit_code(&e));
+                session.close_and_exit(output::exit_code(&e));
             }
         }
-        return Ok(0);
+        session.close_and_exit(0);
     }
     if !stdin_tty {
-        return Ok(run_piped(&session, &output));
+        let status = run_piped(&session, &output);
+        session.close_and_exit(status);
     }
     let banner = banner(&session, rt.demo_url.as_deref());
     let options = crate::repl::ReplOptions {
@@ -215,6 +230,28 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
     let factory_output = Output::new(output.mode, output.colour);
     let factory = || new_session(&runtime, &cli, &factory_output);
     crate::repl::run(session, output, options, &factory)
+}
+
+/// The global `arg` as lua.c makes it: arg[0] the script (or the program when there is
+/// none), arg[1..] its arguments, negative indices for the program and options before it.
+fn set_arg_table(session: &Session, cli: &Cli) -> anyhow::Result<()> {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The script comes right before its trailing arguments.
+    let script = if cli.file.is_some() {
+        argv.len().saturating_sub(cli.args.len() + 1)
+    } else {
+        0
+    };
+    let lua = session.lua();
+    let build = || -> mlua::Result<()> {
+        let table = lua.create_table()?;
+        for (i, a) in argv.iter().enumerate() {
+            let key = i as i64 - script as i64;
+            table.raw_set(key, lua.create_string(a.as_encoded_bytes())?)?;
+        }
+        session.set_global("arg", mlua::Value::Table(table))
+    };
+    build().map_err(|e| anyhow::anyhow!("cannot set arg: {e}"))
 }
 
 fn banner(session: &Session, demo_url: Option<&str>) -> String {

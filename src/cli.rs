@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -26,17 +27,23 @@ pub struct Cli {
         short = 'e',
         long = "execute",
         value_name = "CODE",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = clap::value_parser!(OsString)
     )]
-    pub execute: Vec<String>,
+    pub execute: Vec<OsString>,
 
     /// A Lua script to run; the values it returns are printed.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 
     /// Arguments passed to the script as `...`.
-    #[arg(value_name = "ARGS", trailing_var_arg = true, requires = "file")]
-    pub args: Vec<String>,
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        requires = "file",
+        value_parser = clap::value_parser!(OsString)
+    )]
+    pub args: Vec<OsString>,
 
     /// Use a built-in demo Crisp inbox on loopback (no account needed).
     #[arg(long)]

@@ -65,6 +65,7 @@ impl Output {
     /// Print `text` (no trailing newline needed), through the pager when it is taller than
     /// the screen in human mode.
     pub fn print_long(&self, text: &str) {
+        flush_c_stdio();
         if let (Mode::Human, Some(pager)) = (self.mode, &self.pager) {
             let rows = terminal_size::terminal_size().map_or(24, |(_, h)| h.0 as usize);
             if text.lines().count() + 1 >= rows {
@@ -78,6 +79,7 @@ impl Output {
 
     /// Write what one evaluation produced: values to stdout, errors to stderr (or one JSON line).
     pub fn report(&self, session: &Session, result: &Result<Vec<Value>, EvalError>) {
+        flush_c_stdio();
         let mut stdout = std::io::stdout().lock();
         let written = match self.mode {
             Mode::Json => {
@@ -148,6 +150,15 @@ impl Output {
         } else {
             text.into_owned()
         }
+    }
+}
+
+/// Lua's `print` and `io.write` write through C stdio: flush it before Rust writes, so output
+/// keeps its order.
+pub fn flush_c_stdio() {
+    // SAFETY: fflush(NULL) flushes every open output stream; it takes no pointer of ours.
+    unsafe {
+        libc::fflush(std::ptr::null_mut());
     }
 }
 

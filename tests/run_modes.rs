@@ -7,19 +7,20 @@ use common::{run, stdout_of, Harness};
 #[test]
 fn execute_runs_in_order_in_one_state() {
     let h = Harness::new();
+    // Each -e is a plain Lua chunk (as with lua5.4): its locals end with it; globals stay.
     let out = stdout_of(h.cmd().args([
         "-e",
-        "1 + 1",
+        "return 1 + 1",
         "-e",
-        "local x = 20",
+        "x = 20 local y = 1",
         "-e",
-        "local function twice(n) return 2 * n end",
+        "function twice(n) return 2 * n end",
         "-e",
-        "return twice(x), 'two'",
+        "return twice(x), 'two', y",
         "-e",
         "return _",
     ]));
-    assert_eq!(out, "2\n40\t\"two\"\n40\n");
+    assert_eq!(out, "2\n40\t\"two\"\tnil\n40\n");
 }
 
 #[test]

@@ -544,7 +544,7 @@ mod secret_tests {
     use mlua::{Function, MultiValue};
 
     /// Every string reachable from `v`: table keys, values and metatables, and the upvalues of
-    /// functions (read through the C API, since the safe state has no `debug` library).
+    /// functions (read through the C API, so user changes to `debug` cannot interfere).
     fn walk(
         lua: &Lua,
         v: &Value,

@@ -6,11 +6,11 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mlua::{HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use mlua::{ffi, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use super::{convert, lexer, namespace};
 use crate::lua::namespace::CrispRuntime;
@@ -19,7 +19,7 @@ use crate::lua::namespace::CrispRuntime;
 #[derive(Default)]
 pub struct PrintSink {
     pub capture: bool,
-    pub captured: String,
+    pub captured: Vec<u8>,
 }
 
 /// Whether more lines are needed before `src` can run.
@@ -74,8 +74,10 @@ pub struct CallErrorFields {
 pub enum SourceKind {
     /// A prompt line, `-e` or a piped chunk: expressions print, locals persist.
     Interactive,
-    /// A script file: compiled as written.
+    /// A script file: compiled as written (after a BOM and a `#` first line, as lua.c).
     Script,
+    /// A `-e` chunk: compiled as written.
+    Command,
 }
 
 pub struct Session {
@@ -83,61 +85,75 @@ pub struct Session {
     runtime: Rc<CrispRuntime>,
     print: Rc<RefCell<PrintSink>>,
     interrupt: Arc<AtomicBool>,
-    /// Hook checks since the interrupt was raised.
-    interrupt_checks: Arc<AtomicU32>,
     limit: Arc<EvalLimit>,
+    /// The main thread of `lua`: stable for the state's life. A watchdog thread sets the
+    /// interrupt hook on it (lua_sethook is safe to call asynchronously, as lua.c does from
+    /// its SIGINT handler); only during `eval`, which joins the watchdog before returning.
+    main_state: *mut ffi::lua_State,
 }
 
-/// `--timeout` for one evaluation: the hook stops it once the deadline passes.
+/// The main state's pointer, moved into the watchdog thread.
+struct MainState(*mut ffi::lua_State);
+// SAFETY: the watchdog only calls lua_sethook with it, which is async-safe, and is joined
+// before `eval` returns, while the Session (and its state) is alive.
+unsafe impl Send for MainState {}
+
+/// Installed on an interrupt, to fire after `INTERRUPT_GRACE` instructions (code that is
+/// finishing anyway, such as a handler of a timed-out request, does); from then on it raises
+/// "interrupted" at every instruction, so a `pcall` loop cannot swallow it.
+unsafe extern "C-unwind" fn interrupt_hook(state: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
+    // SAFETY: called by Lua on a running state; setting the hook from inside a hook is
+    // allowed; lua_error unwinds to the nearest pcall.
+    unsafe {
+        ffi::lua_sethook(state, Some(interrupt_hook), ffi::LUA_MASKCOUNT, 1);
+        ffi::lua_pushstring(state, c"interrupted".as_ptr());
+        ffi::lua_error(state);
+    }
+}
+
+/// `--timeout` for one evaluation: the watchdog stops it once the deadline passes.
 struct EvalLimit {
-    base: Instant,
     timeout: Mutex<Option<Duration>>,
-    /// Milliseconds after `base`; 0 = no deadline.
-    deadline_ms: AtomicU64,
     timed_out: AtomicBool,
 }
 
-impl EvalLimit {
-    fn arm(&self) {
-        self.timed_out.store(false, Ordering::Relaxed);
-        let timeout = self.timeout.lock().ok().and_then(|t| *t);
-        let deadline = timeout.map_or(0, |t| (self.base.elapsed() + t).as_millis().max(1) as u64);
-        self.deadline_ms.store(deadline, Ordering::Relaxed);
-    }
+/// Instructions between the interrupt and the first "interrupted" error.
+const INTERRUPT_GRACE: i32 = 10_000;
 
-    /// True once the deadline has passed (and remembers it).
-    fn expired(&self) -> bool {
-        let deadline = self.deadline_ms.load(Ordering::Relaxed);
-        if deadline != 0 && self.base.elapsed().as_millis() as u64 > deadline {
-            self.timed_out.store(true, Ordering::Relaxed);
-        }
-        self.timed_out.load(Ordering::Relaxed)
-    }
-}
-
-/// Instructions between interrupt checks: cheap, and a tight loop stops within milliseconds.
-const HOOK_EVERY: u32 = 10_000;
+/// How often the watchdog looks at the interrupt flag.
+const WATCH_EVERY: Duration = Duration::from_millis(10);
 
 impl Session {
     pub fn new(runtime: Rc<CrispRuntime>, memory_limit: Option<usize>) -> mlua::Result<Session> {
-        let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
+        // The whole standard environment of lua.c, `debug` and C modules included.
+        // SAFETY: like lua.c, the user's own code may do anything with its own process.
+        let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::default()) };
+        set_package_paths(&lua)?;
+        install_warn(&lua);
         if let Some(limit) = memory_limit {
             lua.set_memory_limit(limit)?;
         }
         let print = Rc::new(RefCell::new(PrintSink::default()));
         let interrupt = Arc::new(AtomicBool::new(false));
+        let mut main_state: *mut ffi::lua_State = std::ptr::null_mut();
+        // SAFETY: reads the registry's main-thread entry and pops it again.
+        unsafe {
+            lua.exec_raw::<()>((), |state| {
+                ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_MAINTHREAD);
+                main_state = ffi::lua_tothread(state, -1);
+                ffi::lua_pop(state, 1);
+            })?;
+        }
         let session = Session {
             lua,
             runtime,
             print,
             interrupt,
-            interrupt_checks: Arc::new(AtomicU32::new(0)),
             limit: Arc::new(EvalLimit {
-                base: Instant::now(),
                 timeout: Mutex::new(None),
-                deadline_ms: AtomicU64::new(0),
                 timed_out: AtomicBool::new(false),
             }),
+            main_state,
         };
         session.install()?;
         Ok(session)
@@ -146,54 +162,61 @@ impl Session {
     fn install(&self) -> mlua::Result<()> {
         convert::install(&self.lua)?;
         namespace::install(&self.lua, self.runtime.clone())?;
-        self.install_print()?;
-        let flag = self.interrupt.clone();
-        let checks = self.interrupt_checks.clone();
-        let limit = self.limit.clone();
-        self.lua.set_global_hook(
-            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-            move |_, _| {
-                if limit.expired() {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                if !flag.load(Ordering::Relaxed) {
-                    return Ok(VmState::Continue);
-                }
-                // Yielding the evaluation's coroutine passes through any `pcall`, so a loop
-                // of pcalls cannot swallow Ctrl-C. Where Lua cannot yield (inside a C call),
-                // mlua ignores the yield: after a few tries, raise an error instead.
-                if checks.fetch_add(1, Ordering::Relaxed) < 20 {
-                    Ok(VmState::Yield)
-                } else {
-                    Err(mlua::Error::RuntimeError("interrupted".into()))
-                }
-            },
-        )
+        Ok(())
     }
 
-    fn install_print(&self) -> mlua::Result<()> {
+    /// In capture mode, `print`, `io.write` and `io.stdout:write` append their raw bytes to
+    /// the buffer instead (`string.format("%s")` follows luaL_tolstring, as `print` does).
+    fn install_capture(&self) -> mlua::Result<()> {
         let sink = self.print.clone();
-        let print = self.lua.create_function(move |lua, args: MultiValue| {
-            let tostring: mlua::Function = lua.globals().get("tostring")?;
-            let mut line = String::new();
-            for (i, v) in args.into_iter().enumerate() {
-                if i > 0 {
-                    line.push('\t');
-                }
-                line.push_str(&tostring.call::<mlua::String>(v)?.to_string_lossy());
-            }
-            line.push('\n');
-            let mut sink = sink.borrow_mut();
-            if sink.capture {
-                sink.captured.push_str(&line);
-            } else {
-                let mut out = std::io::stdout().lock();
-                // A closed pipe must not turn into a Lua error mid-script.
-                let _ = out.write_all(line.as_bytes()).and_then(|_| out.flush());
-            }
+        let append = self.lua.create_function(move |_, s: mlua::String| {
+            sink.borrow_mut().captured.extend_from_slice(&s.as_bytes());
             Ok(())
         })?;
-        self.lua.globals().set("print", print)
+        let install: mlua::Function = self
+            .lua
+            .load(
+                r#"
+                local append = ...
+                local fmt, select, concat, type, mtype = string.format, select, table.concat, type, math.type
+                local io, error = io, error
+                local stdout = io.stdout
+                local methods = getmetatable(stdout).__index
+                local fwrite = methods.write
+                local iowrite = io.write
+                print = function(...)
+                  local n = select('#', ...)
+                  local t = {}
+                  for i = 1, n do t[i] = fmt("%s", (select(i, ...))) end
+                  append(concat(t, "\t") .. "\n")
+                end
+                local function capture(...)
+                  for i = 1, select('#', ...) do
+                    local v = select(i, ...)
+                    local tv = type(v)
+                    if tv == "number" then
+                      v = mtype(v) == "integer" and fmt("%d", v) or fmt("%.14g", v)
+                    elseif tv ~= "string" then
+                      error(fmt("bad argument #%d to 'write' (string expected, got %s)",
+                        i, tv == "nil" and "no value" or tv), 0)
+                    end
+                    append(v)
+                  end
+                  return stdout
+                end
+                io.write = function(...)
+                  if io.output() ~= stdout then return iowrite(...) end
+                  return capture(...)
+                end
+                methods.write = function(f, ...)
+                  if f ~= stdout then return fwrite(f, ...) end
+                  return capture(...)
+                end
+                "#,
+            )
+            .set_name("=capture")
+            .into_function()?;
+        install.call::<()>(append)
     }
 
     pub fn lua(&self) -> &Lua {
@@ -210,12 +233,21 @@ impl Session {
     }
 
     /// Capture `print` output instead of writing it (for the JSON protocol).
+    /// Only switching capture on is supported (JSON mode is chosen once, before any code runs).
     pub fn set_print_capture(&self, capture: bool) {
-        self.print.borrow_mut().capture = capture;
+        let was = std::mem::replace(&mut self.print.borrow_mut().capture, capture);
+        if capture && !was {
+            if let Err(e) = self.install_capture() {
+                eprintln!("crisp-repl: cannot capture print: {e}");
+            }
+        }
     }
 
+    /// What was printed since the last call: valid UTF-8 as is, other bytes replaced.
     pub fn take_printed(&self) -> String {
-        std::mem::take(&mut self.print.borrow_mut().captured)
+        let bytes = std::mem::take(&mut self.print.borrow_mut().captured);
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// Whether `src` is a whole chunk yet.
@@ -247,23 +279,26 @@ impl Session {
 
     fn compile(
         &self,
-        src: &str,
+        src: &[u8],
         name: &str,
         kind: SourceKind,
     ) -> Result<mlua::Function, EvalError> {
         let syntax = |e: mlua::Error| EvalError::Syntax(error_message(&e));
-        if kind == SourceKind::Script {
-            let src = src.strip_prefix("#!").map_or(src, |_| {
-                // Keep the line count: blank out the shebang line only.
-                src.find('\n').map_or("", |i| &src[i..])
-            });
-            return self
-                .lua
+        let plain = |src: &[u8]| {
+            self.lua
                 .load(src)
                 .set_name(name)
                 .into_function()
-                .map_err(syntax);
+                .map_err(syntax)
+        };
+        match kind {
+            SourceKind::Script => return plain(skip_header(src)),
+            SourceKind::Command => return plain(src),
+            SourceKind::Interactive => {}
         }
+        let Ok(src) = std::str::from_utf8(src) else {
+            return plain(src);
+        };
         if let Some(f) = self.compile_expression(src) {
             return Ok(f);
         }
@@ -295,12 +330,13 @@ impl Session {
     /// Evaluate one input; returns the values it produced.
     pub fn eval(
         &self,
-        src: &str,
+        src: impl AsRef<[u8]>,
         name: &str,
         kind: SourceKind,
-        args: &[String],
+        args: &[Vec<u8>],
     ) -> Result<Vec<Value>, EvalError> {
-        self.limit.arm();
+        let src = src.as_ref();
+        self.limit.timed_out.store(false, Ordering::Relaxed);
         let result = self.eval_inner(src, name, kind, args);
         match result {
             Err(EvalError::Interrupted) if self.limit.timed_out.load(Ordering::Relaxed) => {
@@ -313,14 +349,13 @@ impl Session {
 
     fn eval_inner(
         &self,
-        src: &str,
+        src: &[u8],
         name: &str,
         kind: SourceKind,
-        args: &[String],
+        args: &[Vec<u8>],
     ) -> Result<Vec<Value>, EvalError> {
         let function = self.compile(src, name, kind)?;
         self.interrupt.store(false, Ordering::Relaxed);
-        self.interrupt_checks.store(0, Ordering::Relaxed);
         if let Some(cancel) = &self.runtime.cancel {
             cancel.store(false, Ordering::Relaxed);
         }
@@ -337,16 +372,16 @@ impl Session {
                 .map_err(|e| self.runtime_error(e))?;
             call_args.push_back(Value::String(s));
         }
-        // A coroutine per evaluation, so the interrupt hook can yield out of it.
-        let thread = self
-            .lua
-            .create_thread(trampoline)
-            .map_err(|e| self.runtime_error(e))?;
+        let watchdog = self.start_watchdog();
         // mlua turns a panic in a Rust callback into a Lua error, then resumes it once the
         // value reaches Rust: catch it here, so a bug is an error message, never an abort.
         let resumed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            thread.resume::<MultiValue>(call_args)
+            trampoline.call::<MultiValue>(call_args)
         }));
+        watchdog.stop();
+        // SAFETY: the watchdog is joined: nothing else touches the hook now.
+        unsafe { ffi::lua_sethook(self.main_state, None, 0, 0) };
+        let interrupted = self.interrupt.load(Ordering::Relaxed);
         let result = match resumed {
             Ok(result) => result,
             Err(panic) => {
@@ -361,21 +396,15 @@ impl Session {
                 });
             }
         };
-        if thread.status() == mlua::ThreadStatus::Resumable {
-            if self.interrupt.load(Ordering::Relaxed) {
-                return Err(EvalError::Interrupted);
-            }
-            return Err(EvalError::Runtime {
-                message: "coroutine.yield() outside a coroutine: wrap the code in coroutine.wrap"
-                    .into(),
-                crisp: None,
-            });
-        }
         let mut values: Vec<Value> = match result {
             Ok(v) => v.into_iter().collect(),
+            Err(_) if interrupted => return Err(EvalError::Interrupted),
             Err(e) => return Err(self.runtime_error(e)),
         };
         let ok = matches!(values.first(), Some(Value::Boolean(true)));
+        if !ok && interrupted {
+            return Err(EvalError::Interrupted);
+        }
         if values.is_empty() {
             return Ok(values);
         }
@@ -389,6 +418,46 @@ impl Session {
             let _ = self.lua.globals().raw_set("_", first.clone());
         }
         Ok(values)
+    }
+
+    /// A thread that installs the interrupt hook once Ctrl-C sets the flag or the deadline
+    /// of `--timeout` passes; no hook runs otherwise.
+    fn start_watchdog(&self) -> Watchdog {
+        let (done, done_rx) = std::sync::mpsc::channel::<()>();
+        let flag = self.interrupt.clone();
+        let limit = self.limit.clone();
+        let timeout = self.limit.timeout.lock().ok().and_then(|t| *t);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let main = MainState(self.main_state);
+        let thread = std::thread::spawn(move || {
+            let main = main;
+            loop {
+                match done_rx.recv_timeout(WATCH_EVERY) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    limit.timed_out.store(true, Ordering::Relaxed);
+                    flag.store(true, Ordering::Relaxed);
+                }
+                if flag.load(Ordering::Relaxed) {
+                    // SAFETY: see `MainState`.
+                    unsafe {
+                        ffi::lua_sethook(
+                            main.0,
+                            Some(interrupt_hook),
+                            ffi::LUA_MASKCOUNT,
+                            INTERRUPT_GRACE,
+                        )
+                    };
+                    return;
+                }
+            }
+        });
+        Watchdog {
+            done: Some(done),
+            thread: Some(thread),
+        }
     }
 
     /// `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
@@ -438,13 +507,29 @@ impl Session {
                 }),
             };
         }
+        // As lua.c's msghandler: strings and numbers as they are, `__tostring` when there
+        // is one, else the type.
+        let has_tostring = |mt: Option<Table>| {
+            mt.and_then(|m| m.raw_get::<Value>("__tostring").ok())
+                .is_some_and(|v| !v.is_nil())
+        };
+        let tostring = match &err {
+            Value::Table(t) => has_tostring(t.metatable()),
+            Value::UserData(u) => u
+                .metatable()
+                .ok()
+                .and_then(|m| m.get::<Value>("__tostring").ok())
+                .is_some_and(|v| !v.is_nil()),
+            _ => false,
+        };
         let message = match &err {
             Value::String(s) => clean_traceback(&s.to_string_lossy()),
             Value::Error(e) => error_message(e),
-            Value::Nil => "nil".to_string(),
-            other => other
+            Value::Integer(_) | Value::Number(_) => err.to_string().unwrap_or_default(),
+            other if tostring => other
                 .to_string()
                 .unwrap_or_else(|_| format!("(error object is a {} value)", other.type_name())),
+            other => format!("(error object is a {} value)", other.type_name()),
         };
         if let Value::Error(e) = &err {
             if is_interrupt(e) {
@@ -463,6 +548,19 @@ impl Session {
         }
     }
 
+    /// End the program as lua.c does: close the state (every pending `__gc` finalizer runs
+    /// while the Rust functions they may call still work), then exit with `status`.
+    pub fn close_and_exit(self, status: u8) -> ! {
+        // SAFETY: the main state is closed once, here; `self` (and the mlua state that would
+        // close it again) is then forgotten, and the process ends before anything else can
+        // reach the state.
+        unsafe { ffi::lua_close(self.main_state) };
+        std::mem::forget(self);
+        crate::output::flush_c_stdio();
+        let _ = std::io::stdout().flush();
+        std::process::exit(i32::from(status))
+    }
+
     /// Set a global (used by `:use` and the REPL).
     pub fn set_global(&self, name: &str, v: Value) -> mlua::Result<()> {
         self.lua.globals().raw_set(name, v)
@@ -471,6 +569,88 @@ impl Session {
     pub fn globals(&self) -> Table {
         self.lua.globals()
     }
+}
+
+struct Watchdog {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn stop(mut self) {
+        self.done.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `warn` as in lua.c: off until "@on", then "Lua warning: ..." on stderr.
+fn install_warn(lua: &Lua) {
+    let on = std::cell::Cell::new(false);
+    let continuing = std::cell::Cell::new(false);
+    lua.set_warning_function(move |_, msg: &str, incomplete: bool| {
+        if !continuing.get() && !incomplete && msg.starts_with('@') {
+            match msg {
+                "@on" => on.set(true),
+                "@off" => on.set(false),
+                _ => {}
+            }
+            return Ok(());
+        }
+        if on.get() {
+            crate::output::flush_c_stdio();
+            let mut err = std::io::stderr().lock();
+            if !continuing.get() {
+                let _ = err.write_all(b"Lua warning: ");
+            }
+            let _ = err.write_all(msg.as_bytes());
+            if !incomplete {
+                let _ = err.write_all(b"\n");
+            }
+        }
+        continuing.set(incomplete);
+        Ok(())
+    });
+}
+
+/// package.path and package.cpath as Debian's lua5.4 has them, unless LUA_PATH(_5_4) or
+/// LUA_CPATH(_5_4) set them (the package library has read those already).
+fn set_package_paths(lua: &Lua) -> mlua::Result<()> {
+    let package: Table = lua.globals().get("package")?;
+    let set = |vars: [&str; 2]| vars.iter().any(|v| std::env::var_os(v).is_some());
+    if !set(["LUA_PATH_5_4", "LUA_PATH"]) {
+        package.set(
+            "path",
+            "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
+             /usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;\
+             /usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua;./?.lua;./?/init.lua",
+        )?;
+    }
+    if !set(["LUA_CPATH_5_4", "LUA_CPATH"]) {
+        package.set(
+            "cpath",
+            format!(
+                "/usr/local/lib/lua/5.4/?.so;/usr/lib/{}-linux-gnu/lua/5.4/?.so;\
+                 /usr/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so",
+                std::env::consts::ARCH
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// A file's source without a UTF-8 BOM and a first line starting with `#` (its newline kept,
+/// so line numbers stay right), as lua.c's skipcomment.
+fn skip_header(src: &[u8]) -> &[u8] {
+    let src = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
+    if src.first() == Some(&b'#') {
+        return src
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(&[][..], |i| &src[i..]);
+    }
+    src
 }
 
 /// Is this the error the interrupt hook raises (possibly wrapped by callbacks)?
