@@ -11,8 +11,9 @@ use crisp_repl::accounts::Env;
 use crisp_repl::crisp::client::ClientOptions;
 use crisp_repl::crisp::paging::{fetch_window, Plan, REST_MAX_PER_PAGE, REST_MIN_PER_PAGE};
 use crisp_repl::lua::convert::{self, tape_to_lua, to_json, to_lua};
-use crisp_repl::lua::lexer::{globalize_top_level_locals, tokenize};
+use crisp_repl::lua::lexer::tokenize;
 use crisp_repl::lua::namespace::CrispRuntime;
+use crisp_repl::lua::scope::PromptScope;
 use crisp_repl::lua::session::{Completeness, Session};
 use crisp_repl::render::{markdown, plain, table};
 use crisp_repl::tape::Tape;
@@ -165,8 +166,8 @@ fn compiles(lua: &Lua, src: &str) -> bool {
 }
 
 /// Completeness and the lexer: tokens are ordered, non-empty and on character boundaries;
-/// code that compiles is complete; and rewriting top-level locals never breaks code that
-/// compiles. Source is only compiled, never run.
+/// code that compiles is complete; and the prompt scope (`lua::scope`) compiles all code that
+/// compiles. The user's source is only compiled, never run.
 pub fn completeness(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
@@ -191,15 +192,13 @@ pub fn completeness(data: &[u8]) {
         if plain {
             assert_eq!(verdict, Completeness::Complete, "compiles but not complete");
         }
-        let rewritten = globalize_top_level_locals(src);
+        // The prompt scope compiles whatever Lua compiles (it only adds declarations around
+        // the input and keep calls after its top-level locals).
         if plain {
-            assert!(
-                compiles(lua, &rewritten),
-                "the locals rewrite broke code that compiles:\n{src}\n---\n{rewritten}"
-            );
-        }
-        if !tokens.iter().any(|t| t.text(src) == "local") {
-            assert_eq!(rewritten, src, "a rewrite without any `local`");
+            let scope = PromptScope::install(lua).expect("scope helpers install");
+            if let Err(e) = scope.compile(lua, src.as_bytes(), "=fuzz") {
+                panic!("the prompt scope broke code that compiles:\n{src}\n---\n{e}");
+            }
         }
     });
 }

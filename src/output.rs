@@ -117,6 +117,8 @@ impl Output {
             width: self.width(),
             colour: self.colour,
         };
+        // A Ctrl-C from now on stops this render, not a later one.
+        render::CANCEL.store(false, std::sync::atomic::Ordering::Relaxed);
         let any_table = values.iter().any(|v| matches!(v, Value::Table(_)));
         let parts: Vec<String> = values
             .iter()

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use mlua::{ffi, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
-use super::{convert, lexer, namespace};
+use super::scope::PromptScope;
+use super::{convert, namespace};
 use crate::lua::namespace::CrispRuntime;
 
 /// Where `print` writes: straight to stdout, or into a buffer (the JSON protocol reports it).
@@ -72,7 +73,8 @@ pub struct CallErrorFields {
 /// How source text should be treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
-    /// A prompt line, `-e` or a piped chunk: expressions print, locals persist.
+    /// A prompt line or a piped chunk: expressions print, top-level locals persist (with
+    /// Lua's scoping: see `scope`).
     Interactive,
     /// A script file: compiled as written (after a BOM and a `#` first line, as lua.c).
     Script,
@@ -86,6 +88,8 @@ pub struct Session {
     print: Rc<RefCell<PrintSink>>,
     interrupt: Arc<AtomicBool>,
     limit: Arc<EvalLimit>,
+    /// Top-level locals of earlier interactive inputs.
+    scope: PromptScope,
     /// The main thread of `lua`: stable for the state's life. A watchdog thread sets the
     /// interrupt hook on it (lua_sethook is safe to call asynchronously, as lua.c does from
     /// its SIGINT handler); only during `eval`, which joins the watchdog before returning.
@@ -144,7 +148,9 @@ impl Session {
                 ffi::lua_pop(state, 1);
             })?;
         }
+        let scope = PromptScope::install(&lua)?;
         let session = Session {
+            scope,
             lua,
             runtime,
             print,
@@ -296,28 +302,24 @@ impl Session {
             SourceKind::Command => return plain(src),
             SourceKind::Interactive => {}
         }
-        let Ok(src) = std::str::from_utf8(src) else {
-            return plain(src);
+        let compiled = |src: &[u8]| {
+            self.scope
+                .compile(&self.lua, src, name)
+                .map_err(|e| match e {
+                    mlua::Error::SyntaxError { .. } => syntax(e),
+                    other => self.runtime_error(other),
+                })
         };
-        if let Some(f) = self.compile_expression(src) {
-            return Ok(f);
+        // A bare expression prints its value (`=expr` too, as in Lua 5.1's REPL).
+        let mut expression = b"return ".to_vec();
+        expression.extend_from_slice(src.strip_prefix(b"=").unwrap_or(src));
+        expression.push(b'\n');
+        if self.lua.load(&expression[..]).into_function().is_ok() {
+            return compiled(&expression);
         }
-        let original = self
-            .lua
-            .load(src)
-            .set_name(name)
-            .into_function()
-            .map_err(syntax)?;
-        let rewritten = lexer::globalize_top_level_locals(src);
-        if rewritten == src {
-            return Ok(original);
-        }
-        Ok(self
-            .lua
-            .load(rewritten)
-            .set_name(name)
-            .into_function()
-            .unwrap_or(original))
+        // Syntax errors as Lua reports them for the input as written.
+        plain(src)?;
+        compiled(src)
     }
 
     /// Stop evaluations that run longer than `timeout` (`--timeout`); `None` = no limit.

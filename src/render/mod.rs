@@ -5,3 +5,9 @@ pub mod pager;
 pub mod plain;
 pub mod sanitize;
 pub mod table;
+
+use std::sync::atomic::AtomicBool;
+
+/// Set by Ctrl-C (`repl::interrupt`): a table being rendered stops at the next row and says
+/// so. Cleared before each result is rendered.
+pub static CANCEL: AtomicBool = AtomicBool::new(false);

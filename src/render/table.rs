@@ -467,8 +467,10 @@ fn records_table(rows: &[Table], style: Style) -> String {
     };
     let cells: Vec<Vec<String>> = shown_rows
         .iter()
+        .take_while(|_| !super::CANCEL.load(std::sync::atomic::Ordering::Relaxed))
         .map(|r| varying.iter().map(|c| bound(c.cell(r), style)).collect())
         .collect();
+    let interrupted = cells.len() < shown_rows.len();
     let (keep, hidden) = fit_columns(&varying, &cells, style.width);
     let mut grid = new_grid(style);
     let mut header = Row::from(
@@ -520,7 +522,15 @@ fn records_table(rows: &[Table], style: Style) -> String {
         let note = format!("+{hidden} more columns (:json shows all)");
         out.push_str(&dim(&fit(&note, style), style));
     }
-    if shown_rows.len() < rows.len() {
+    if interrupted {
+        out.push('\n');
+        let note = format!(
+            "interrupted (Ctrl-C): {} of {} rows shown",
+            cells.len(),
+            rows.len()
+        );
+        out.push_str(&dim(&note, style));
+    } else if shown_rows.len() < rows.len() {
         out.push('\n');
         out.push_str(&dim(
             &format!("… {} more rows", rows.len() - shown_rows.len()),

@@ -41,6 +41,8 @@ pub fn set_busy(busy: bool) {
 }
 
 fn on_ctrl_c() {
+    // Rendering a result happens outside `busy`: stop it without arming the second press.
+    crate::render::CANCEL.store(true, Ordering::SeqCst);
     let st = state();
     if !st.busy.load(Ordering::SeqCst) {
         return;
