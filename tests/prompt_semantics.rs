@@ -105,3 +105,19 @@ fn piped_chunks_mean_what_one_chunk_means_to_lua54() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn echoed_values_read_as_lua_prints_them() {
+    let values = "1e15, 2^53, 0.1, -0.0, 100.0, -1e100, 1/0, 3, 'text', true, nil, setmetatable({}, {__tostring = function() return 'mine' end})";
+    let (expected, status) = lua54(&format!("print({values})\n"));
+    assert_eq!(status, 0);
+    let home = tempfile::tempdir().expect("temp home");
+    let out = common::hermetic(home.path())
+        .args(["-e", &format!("return {values}")])
+        .output()
+        .expect("crisp-repl runs");
+    let got = String::from_utf8_lossy(&out.stdout).replace('\n', "\t");
+    let expected = String::from_utf8_lossy(&expected).replace('\n', "\t");
+    // Strings are echoed quoted, as values (a documented convenience).
+    assert_eq!(got.replace("\"text\"", "text"), expected);
+}

@@ -16,6 +16,8 @@ const MAX_DEPTH: usize = 128;
 pub fn install(lua: &Lua) -> mlua::Result<()> {
     for (name, is_array) in [(ARRAY_MT, true), (OBJECT_MT, false)] {
         let mt = lua.create_table()?;
+        // Tells the renderer that this `__tostring` is ours, not the user's.
+        mt.raw_set(JSON_MARK, true)?;
         mt.set(
             "__tostring",
             lua.create_function(|_, t: Table| Ok(one_line(&t)))?,
@@ -57,20 +59,33 @@ fn display(lua: &Lua, v: &Value) -> mlua::Result<String> {
 
 /// Lua's own float formatting (`%.14g`, with `.0` on whole numbers).
 pub fn format_float(n: f64) -> String {
-    if n.is_nan() {
-        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
+    // Exactly as Lua's `tostring`: C's "%.14g", then ".0" when that reads like an integer.
+    let mut buf = [0u8; 64];
+    // SAFETY: the buffer is large enough for any "%.14g" of a double and snprintf
+    // NUL-terminates within `buf.len()`.
+    let len = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), c"%.14g".as_ptr(), n) };
+    let len = usize::try_from(len).unwrap_or(0).min(buf.len() - 1);
+    let mut text = String::from_utf8_lossy(&buf[..len]).into_owned();
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        text.push_str(".0");
     }
-    if n.is_infinite() {
-        return if n > 0.0 { "inf" } else { "-inf" }.into();
+    text
+}
+
+const JSON_MARK: &str = "__crisp_json";
+
+/// What `tostring` gives for a table whose user-set metatable has `__tostring` (the REPL echoes
+/// values as Lua would print them); `None` for plain tables and for the ones made from JSON.
+pub fn user_tostring(t: &Table) -> Option<String> {
+    let mt = t.metatable()?;
+    if mt.raw_get::<bool>(JSON_MARK).unwrap_or(false) {
+        return None;
     }
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        return format!("{n:.1}");
-    }
-    let s = format!("{n}");
-    if s.len() > 17 {
-        format!("{n:e}")
-    } else {
-        s
+    let f = mt.raw_get::<mlua::Function>("__tostring").ok()?;
+    match f.call::<Value>(t.clone()) {
+        Ok(Value::String(s)) => Some(s.to_string_lossy()),
+        Ok(other) => Some(format!("<__tostring gave a {} value>", other.type_name())),
+        Err(e) => Some(format!("<__tostring failed: {e}>")),
     }
 }
 

@@ -24,7 +24,10 @@ const MAX_RECORD_DEPTH: usize = 3;
 /// Render one returned value.
 pub fn render(v: &Value, style: Style) -> String {
     match v {
-        Value::Table(t) => render_table(t, style),
+        Value::Table(t) => match crate::lua::convert::user_tostring(t) {
+            Some(text) => super::sanitize::sanitize(&text).into_owned(),
+            None => render_table(t, style),
+        },
         other => plain::scalar(other),
     }
 }
