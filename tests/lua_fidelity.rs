@@ -133,6 +133,29 @@ fn timeout_stops_a_pcall_loop_without_a_standing_hook() {
 }
 
 #[test]
+fn timeout_ends_a_loop_inside_a_coroutine() {
+    // The interrupt hook reaches the main thread only; --timeout still holds, by exiting.
+    let home = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let out = common::hermetic(home.path())
+        .args([
+            "--timeout",
+            "1",
+            "-e",
+            "coroutine.wrap(function() while true do end end)()",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("timed out") && stderr.contains("coroutine"),
+        "{stderr}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
 fn execute_chunks_are_plain_lua() {
     let home = tempfile::tempdir().unwrap();
     let args = [

@@ -124,6 +124,9 @@ struct EvalLimit {
 /// Instructions between the interrupt and the first "interrupted" error.
 const INTERRUPT_GRACE: i32 = 10_000;
 
+/// How long past `--timeout` an evaluation may take to stop before the process ends.
+const HARD_STOP_AFTER: Duration = Duration::from_secs(2);
+
 /// How often the watchdog looks at the interrupt flag.
 const WATCH_EVERY: Duration = Duration::from_millis(10);
 
@@ -452,6 +455,20 @@ impl Session {
                             INTERRUPT_GRACE,
                         )
                     };
+                    // The hook reaches the main thread only, as lua.c's Ctrl-C does: a loop
+                    // that never leaves a coroutine keeps running. `--timeout` is a promise
+                    // to scripts and agents, so past it the process ends instead.
+                    if limit.timed_out.load(Ordering::Relaxed)
+                        && matches!(
+                            done_rx.recv_timeout(HARD_STOP_AFTER),
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                        )
+                    {
+                        eprintln!(
+                            "crisp-repl: timed out (--timeout) and the evaluation could not be stopped: it is looping inside a coroutine, which the interrupt cannot reach; exiting"
+                        );
+                        std::process::exit(1);
+                    }
                     return;
                 }
             }
