@@ -509,7 +509,8 @@ impl Client {
         };
         let mut response = match result {
             Ok(r) => r,
-            Err(e) => return classify_error(e, url, timeout),
+            // Errors name the call's limit (what --timeout says), not what was left of it.
+            Err(e) => return classify_error(e, url, self.options.timeout),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -552,13 +553,13 @@ impl Client {
             Err(e) => match ureq::Error::from(e) {
                 ureq::Error::Timeout(_) => Attempt::Lost(CrispError::Timeout {
                     url: url.to_string(),
-                    after: timeout,
+                    after: self.options.timeout,
                     detail: "while reading the body".into(),
                 }),
                 ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
                     Attempt::Lost(CrispError::Timeout {
                         url: url.to_string(),
-                        after: timeout,
+                        after: self.options.timeout,
                         detail: "while reading the body".into(),
                     })
                 }
