@@ -100,23 +100,8 @@ pub fn json_render(data: &[u8]) {
 /// newline and the renderer's own SGR sequences (`ESC [ digits m`), no DEL, no C1, no bidi
 /// or zero-width character.
 pub fn terminal_safe(out: &str) {
-    let mut rest = out;
-    while let Some(i) = rest.find('\x1b') {
-        let after = &rest[i + 1..];
-        let sgr = after.strip_prefix('[').and_then(|a| {
-            let end = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
-            (a.as_bytes()[end] == b'm').then_some(end + 2)
-        });
-        let Some(len) = sgr else {
-            panic!("a raw escape that is not SGR: {out:?}")
-        };
-        rest = &after[len..];
-    }
-    for c in out.chars() {
-        assert!(
-            c == '\n' || c == '\x1b' || !crisp_repl::render::sanitize::is_unsafe(c),
-            "{c:?} reaches the terminal raw: {out:?}"
-        );
+    if let Some(problem) = crisp_repl::render::sanitize::terminal_safety_problem(out) {
+        panic!("{problem}");
     }
 }
 

@@ -10,43 +10,39 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn lua54(program: &str) -> (Vec<u8>, i32) {
-    let mut child = Command::new("lua5.4")
-        .arg("-")
+/// Run `cmd` with `input` on stdin; (stdout, stderr, status).
+fn fed(mut cmd: Command, input: &str) -> (Vec<u8>, String, i32) {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("lua5.4 runs (.ci/run installs Debian's lua5.4)");
+        .expect("runs (.ci/run installs Debian's lua5.4)");
     child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(program.as_bytes())
+        .write_all(input.as_bytes())
         .expect("write");
-    let out = child.wait_with_output().expect("lua5.4 output");
-    (out.stdout, out.status.code().unwrap_or(-1))
+    let out = child.wait_with_output().expect("output");
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn lua54(program: &str) -> (Vec<u8>, i32) {
+    let mut cmd = Command::new("lua5.4");
+    cmd.arg("-");
+    let (stdout, _, status) = fed(cmd, program);
+    (stdout, status)
 }
 
 fn piped(program: &str) -> (Vec<u8>, String) {
     let home = tempfile::tempdir().expect("temp home");
-    let mut child = common::hermetic(home.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("crisp-repl runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(program.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("crisp-repl output");
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (stdout, stderr, _) = fed(common::hermetic(home.path()), program);
+    (stdout, stderr)
 }
 
 const PROGRAMS: &[(&str, &str)] = &[

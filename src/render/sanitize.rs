@@ -46,6 +46,27 @@ pub fn sanitize_lines(text: &str) -> String {
         .join("\n")
 }
 
+/// Where rendered text breaks the rule, if it does: any escape other than the renderer's own
+/// SGR colour (`ESC [ digits m`), or a control (other than newline), C1, bidi or zero-width
+/// character. For tests and fuzzing.
+pub fn terminal_safety_problem(out: &str) -> Option<String> {
+    let mut rest = out;
+    while let Some(i) = rest.find('\x1b') {
+        let after = &rest[i + 1..];
+        let sgr = after.strip_prefix('[').and_then(|a| {
+            let end = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (a.as_bytes()[end] == b'm').then_some(end + 2)
+        });
+        let Some(len) = sgr else {
+            return Some(format!("a raw escape that is not SGR: {out:?}"));
+        };
+        rest = &after[len..];
+    }
+    out.chars()
+        .find(|&c| c != '\n' && c != '\x1b' && is_unsafe(c))
+        .map(|c| format!("{c:?} reaches the terminal raw: {out:?}"))
+}
+
 /// Cut `s` to at most `width` terminal columns, ending in `…` when cut. Never splits a
 /// character; double-width characters count as two. Linear in the part kept.
 pub fn truncate(s: &str, width: usize) -> Cow<'_, str> {

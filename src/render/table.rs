@@ -814,23 +814,8 @@ mod tests {
     /// No byte that drives a terminal: C0 other than newline (and ESC only in the renderer's
     /// own SGR), DEL, C1, bidi and zero-width characters.
     fn assert_terminal_safe(out: &str) {
-        let mut rest = out;
-        while let Some(i) = rest.find('\x1b') {
-            let after = &rest[i + 1..];
-            let sgr = after.strip_prefix('[').and_then(|a| {
-                let end = a.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
-                (a.as_bytes()[end] == b'm').then_some(end + 2)
-            });
-            let Some(len) = sgr else {
-                panic!("a raw escape that is not SGR: {out:?}")
-            };
-            rest = &after[len..];
-        }
-        for c in out.chars() {
-            assert!(
-                c == '\n' || c == '\x1b' || !crate::render::sanitize::is_unsafe(c),
-                "{c:?} in {out:?}"
-            );
+        if let Some(problem) = crate::render::sanitize::terminal_safety_problem(out) {
+            panic!("{problem}");
         }
     }
 
