@@ -145,12 +145,18 @@ impl Output {
             EvalError::Interrupted => "interrupted".to_string(),
             EvalError::Timeout(_) => format!("error: {e}"),
         };
-        // Crisp's reason and message arrive inside the text: outside data, made visible.
-        let text = render::sanitize::sanitize(&text);
+        // Crisp's reason and message arrive inside the text: outside data, made visible, line
+        // breaks included. A Lua error keeps its lines (a traceback), nothing else.
+        let text = match e {
+            EvalError::Runtime { crisp: Some(_), .. } => {
+                render::sanitize::sanitize(&text).into_owned()
+            }
+            _ => render::sanitize::sanitize_lines(&text),
+        };
         if self.colour {
             format!("\x1b[31m{text}\x1b[0m")
         } else {
-            text.into_owned()
+            text
         }
     }
 }

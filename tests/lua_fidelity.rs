@@ -274,7 +274,9 @@ fn a_lone_dash_reads_stdin_as_one_chunk() {
 #[test]
 fn finalizers_run_at_exit_without_a_panic() {
     let (lua, crisp) = script(
-        b"setmetatable({}, {__gc = function() print('gc') end})\n\
+        // Both reachable until the state closes: finalizers then run in a fixed order (an
+        // unreachable one may be collected earlier or later, depending on allocation).
+        b"y = setmetatable({}, {__gc = function() print('gc') end})\n\
           x = setmetatable({}, {__gc = function() print('gc2') end})\n\
           error('e')\n",
     );
@@ -296,5 +298,34 @@ fn finalizers_run_at_exit_without_a_panic() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn uncaught_errors_print_lua_c_tracebacks() {
+    // Same stderr as lua5.4 but for the program's name at the start.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.lua");
+    std::fs::write(
+        &path,
+        "local function inner() error('boom') end\nlocal function outer() inner() end\nouter()\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    for args in [
+        vec![file],
+        vec!["-e", "error('x')"],
+        vec!["-e", "local t = nil; t.x = 1"],
+    ] {
+        let lua = std::process::Command::new("lua5.4")
+            .args(&args)
+            .output()
+            .expect("lua5.4 runs");
+        let crisp = common::hermetic(dir.path()).args(&args).output().unwrap();
+        let expected = String::from_utf8_lossy(&lua.stderr).replacen("lua5.4: ", "error: ", 1);
+        let got = String::from_utf8_lossy(&crisp.stderr).into_owned();
+        assert_eq!(got, expected, "{args:?}");
+        assert!(got.contains("\nstack traceback:\n\t"), "{got}");
+        assert_eq!(crisp.status.code(), lua.status.code(), "{args:?}");
     }
 }

@@ -364,7 +364,7 @@ impl Session {
         if let Some(cancel) = &self.runtime.cancel {
             cancel.store(false, Ordering::Relaxed);
         }
-        let trampoline: mlua::Function = self.trampoline().map_err(|e| EvalError::Runtime {
+        let trampoline: mlua::Function = self.trampoline(kind).map_err(|e| EvalError::Runtime {
             message: e.to_string(),
             crisp: None,
         })?;
@@ -416,7 +416,7 @@ impl Session {
         values.remove(0);
         if !ok {
             let err = values.into_iter().next().unwrap_or(Value::Nil);
-            return Err(self.classify_error(err));
+            return Err(self.classify_error(err, kind));
         }
         if let Some(first) = values.first() {
             // `_` is the last result, as in Python's REPL.
@@ -480,26 +480,36 @@ impl Session {
     }
 
     /// `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
-    fn trampoline(&self) -> mlua::Result<mlua::Function> {
-        if let Ok(f) = self
-            .lua
-            .named_registry_value::<mlua::Function>("crisp-repl.trampoline")
-        {
+    /// Scripts and `-e` chunks get lua.c's message handler (a string or number error gains a
+    /// `stack traceback:`); prompt input keeps error values as they are.
+    fn trampoline(&self, kind: SourceKind) -> mlua::Result<mlua::Function> {
+        let (key, handler) = match kind {
+            SourceKind::Interactive => (
+                "crisp-repl.trampoline",
+                "local function handler(e) return e end",
+            ),
+            SourceKind::Script | SourceKind::Command => (
+                "crisp-repl.trampoline.traceback",
+                r#"local traceback, type = debug.traceback, type
+                local function handler(e)
+                  local t = type(e)
+                  if t == "string" or t == "number" then return traceback(e, 2) end
+                  return e
+                end"#,
+            ),
+        };
+        if let Ok(f) = self.lua.named_registry_value::<mlua::Function>(key) {
             return Ok(f);
         }
+        // `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
         let f: mlua::Function = self
             .lua
-            .load(
-                r#"
-                local xpcall = xpcall
-                local function handler(e) return e end
-                return function(f, ...) return xpcall(f, handler, ...) end
-                "#,
-            )
+            .load(format!(
+                "local xpcall = xpcall\n{handler}\nreturn function(f, ...) return xpcall(f, handler, ...) end"
+            ))
             .set_name("=trampoline")
             .eval()?;
-        self.lua
-            .set_named_registry_value("crisp-repl.trampoline", f.clone())?;
+        self.lua.set_named_registry_value(key, f.clone())?;
         Ok(f)
     }
 
@@ -513,7 +523,7 @@ impl Session {
         }
     }
 
-    fn classify_error(&self, err: Value) -> EvalError {
+    fn classify_error(&self, err: Value, kind: SourceKind) -> EvalError {
         if let Some(fields) = namespace::error_fields(&self.lua, &err) {
             let get = |k: &str| fields.raw_get::<Option<String>>(k).ok().flatten();
             return EvalError::Runtime {
@@ -542,7 +552,10 @@ impl Session {
             _ => false,
         };
         let message = match &err {
-            Value::String(s) => clean_traceback(&s.to_string_lossy()),
+            Value::String(s) if kind == SourceKind::Interactive => {
+                clean_traceback(&s.to_string_lossy())
+            }
+            Value::String(s) => lua_c_traceback(&s.to_string_lossy()),
             Value::Error(e) => error_message(e),
             Value::Integer(_) | Value::Number(_) => err.to_string().unwrap_or_default(),
             other if tostring => other
@@ -692,6 +705,24 @@ pub fn error_message(e: &mlua::Error) -> String {
         mlua::Error::CallbackError { cause, .. } => error_message(cause),
         other => other.to_string(),
     }
+}
+
+/// A traceback as lua.c prints it: every frame but the REPL's own (the trampoline and its
+/// `xpcall`), ending in lua.c's `[C]: in ?`.
+fn lua_c_traceback(message: &str) -> String {
+    let Some((first, trace)) = message.split_once("\nstack traceback:") else {
+        return message.to_string();
+    };
+    let mut out = format!("{first}\nstack traceback:");
+    for frame in trace.lines().map(str::trim).filter(|f| !f.is_empty()) {
+        if frame.starts_with("trampoline:") || frame == "[C]: in function 'xpcall'" {
+            continue;
+        }
+        out.push_str("\n\t");
+        out.push_str(frame);
+    }
+    out.push_str("\n\t[C]: in ?");
+    out
 }
 
 /// Keep a traceback only when it shows user functions, not just the REPL's own frames.

@@ -37,11 +37,16 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Multi-line text of the tool's own (auth messages) that quotes outside data: its own line
-/// breaks stay, everything else unsafe is made visible.
+/// Multi-line text of the tool's own (auth messages, Lua tracebacks) that may quote outside
+/// data: its line breaks and tabs stay, everything else unsafe is made visible.
 pub fn sanitize_lines(text: &str) -> String {
     text.split('\n')
-        .map(sanitize)
+        .map(|line| {
+            line.split('\t')
+                .map(sanitize)
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
