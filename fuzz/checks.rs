@@ -14,7 +14,7 @@ use crisp_repl::lua::convert::{self, tape_to_lua, to_json, to_lua};
 use crisp_repl::lua::lexer::tokenize;
 use crisp_repl::lua::namespace::CrispRuntime;
 use crisp_repl::lua::scope::PromptScope;
-use crisp_repl::lua::session::{Completeness, Session};
+use crisp_repl::lua::session::{Completeness, EvalError, Session, SourceKind};
 use crisp_repl::render::{markdown, plain, table};
 use crisp_repl::tape::Tape;
 use mlua::Lua;
@@ -25,6 +25,15 @@ thread_local! {
         let lua = Lua::new();
         convert::install(&lua).expect("metatables install");
         lua
+    };
+    /// A session that captures what programs print, and stops them after a second.
+    static DIFF_SESSION: Session = {
+        let env = Env::from_pairs(Vec::<(String, String)>::new());
+        let runtime = CrispRuntime::new(env, Vec::new(), ClientOptions::default());
+        let session = Session::new(Rc::new(runtime), Some(256 * 1024 * 1024)).expect("a session starts");
+        session.set_print_capture(true);
+        session.set_eval_timeout(Some(std::time::Duration::from_secs(1)));
+        session
     };
     static SESSION: Session = {
         let env = Env::from_pairs(Vec::<(String, String)>::new());
@@ -185,6 +194,77 @@ pub fn completeness(data: &[u8]) {
                 panic!("the prompt scope broke code that compiles:\n{src}\n---\n{e}");
             }
         }
+    });
+}
+
+/// Differential: a program prints the same in crisp-repl's Lua (a session running it as a
+/// script, output captured) as in `lua5.4` (Debian's). Programs that could differ for reasons
+/// of their own are skipped: ones reaching outside (os, io, require, load...), using the
+/// collector or random numbers, printing addresses, or not ending within a second.
+pub fn differential(data: &[u8]) {
+    const OUTSIDE: &[&[u8]] = &[
+        b"os",
+        b"io",
+        b"debug",
+        b"require",
+        b"load",
+        b"dofile",
+        b"collectgarbage",
+        b"random",
+        b"package",
+        b"crisp",
+        b"doc",
+        b"_G",
+        b"_ENV",
+        b"warn",
+        b"string.dump",
+    ];
+    if data.len() > 4096
+        || OUTSIDE
+            .iter()
+            .any(|w| data.windows(w.len()).any(|x| x == *w))
+    {
+        return;
+    }
+    let Ok(mut child) = std::process::Command::new("timeout")
+        .args(["1", "lua5.4", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        return; // no lua5.4 here: nothing to compare with
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(data);
+    }
+    let Ok(lua) = child.wait_with_output() else {
+        return;
+    };
+    let expected = String::from_utf8_lossy(&lua.stdout).into_owned();
+    if !matches!(lua.status.code(), Some(0 | 1)) || expected.contains("0x") {
+        return;
+    }
+    DIFF_SESSION.with(|session| {
+        let _ = session.take_printed();
+        let result = session.eval(data, "=stdin", SourceKind::Script, &[]);
+        let printed = session.take_printed();
+        if matches!(result, Err(EvalError::Timeout(_) | EvalError::Interrupted)) {
+            return;
+        }
+        assert_eq!(
+            printed,
+            expected,
+            "prints differ from lua5.4 for:\n{}",
+            String::from_utf8_lossy(data)
+        );
+        assert_eq!(
+            result.is_ok(),
+            lua.status.code() == Some(0),
+            "lua5.4 and crisp-repl disagree on failing: {result:?}\n{}",
+            String::from_utf8_lossy(data)
+        );
     });
 }
 

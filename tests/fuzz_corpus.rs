@@ -45,3 +45,16 @@ fn completeness_corpus() {
 fn paging_corpus() {
     replay("paging", checks::paging);
 }
+
+#[test]
+fn differential_corpus() {
+    // Each program is run by lua5.4 (.ci/run installs it) and by crisp-repl's Lua.
+    assert!(
+        std::process::Command::new("lua5.4")
+            .arg("-v")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "lua5.4 is needed to compare with"
+    );
+    replay("differential", checks::differential);
+}

@@ -1,0 +1,6 @@
+local co = coroutine.create(function(a, b) local c = coroutine.yield(a + b) print("got", c) return "done" end)
+print(coroutine.resume(co, 1, 2))
+print(coroutine.resume(co, "x"))
+print(coroutine.resume(co))
+print(coroutine.status(co), coroutine.isyieldable())
+print(select("#", coroutine.running()))

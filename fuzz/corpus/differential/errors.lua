@@ -1,0 +1,6 @@
+print(select(2, pcall(error, "msg", 0)))
+print(pcall(error))
+print(select("#", pcall(error, nil)))
+local ok, e = pcall(function() local x = nil; return x.y end)
+print(ok, e)
+print(xpcall(function() error("deep") end, function(m) return "handled: " .. m end))
