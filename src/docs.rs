@@ -132,6 +132,14 @@ pub fn registry_json() -> Value {
                         registry::ParamType::String { non_empty } => {
                             v["non_empty"] = json!(non_empty)
                         }
+                        registry::ParamType::ObjectList { fields } => {
+                            v["item_fields"] = json!(fields)
+                        }
+                        registry::ParamType::Boolean
+                        | registry::ParamType::StringList
+                        | registry::ParamType::IntegerList
+                        | registry::ParamType::Object
+                        | registry::ParamType::IdOrFalse => {}
                     }
                     v
                 })

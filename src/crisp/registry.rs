@@ -17,6 +17,18 @@ pub enum ParamType {
     String { non_empty: bool },
     /// One of a fixed set of strings.
     Enum { values: &'static [&'static str] },
+    /// `true` or `false`.
+    Boolean,
+    /// A Lua array of strings (`{"vip", "billing"}`).
+    StringList,
+    /// A Lua array of integers (message fingerprints).
+    IntegerList,
+    /// A table with string keys and any JSON-representable values (custom data).
+    Object,
+    /// A Lua array of tables, each with at least the listed string fields (search filters).
+    ObjectList { fields: &'static [&'static str] },
+    /// A non-empty id, or `false` to clear it (unassign).
+    IdOrFalse,
 }
 
 impl ParamType {
@@ -25,6 +37,12 @@ impl ParamType {
         match self {
             ParamType::Integer { .. } => "integer",
             ParamType::String { .. } | ParamType::Enum { .. } => "string",
+            ParamType::Boolean => "boolean",
+            ParamType::StringList => "array of strings",
+            ParamType::IntegerList => "array of integers",
+            ParamType::Object => "table",
+            ParamType::ObjectList { .. } => "array of tables",
+            ParamType::IdOrFalse => "string or false",
         }
     }
 
@@ -42,6 +60,12 @@ impl ParamType {
                     .collect::<Vec<_>>()
                     .join(" | "),
             ),
+            ParamType::ObjectList { fields } => Some(format!("each with {}", fields.join(", "))),
+            ParamType::IdOrFalse => Some("an id, or false to clear".into()),
+            ParamType::Boolean
+            | ParamType::StringList
+            | ParamType::IntegerList
+            | ParamType::Object => None,
         }
     }
 }
@@ -290,6 +314,9 @@ fn snake_case(s: &str) -> String {
 pub enum ParamValue {
     Int(i64),
     Str(String),
+    Bool(bool),
+    /// Lists and tables, as JSON (arrays stay arrays, `{}` is an empty array for list types).
+    Json(serde_json::Value),
 }
 
 /// A raw argument as the caller gave it, before validation (decoupled from Lua).
@@ -299,6 +326,8 @@ pub enum RawArg {
     Float(f64),
     Str(String),
     Bool(bool),
+    /// A Lua table, converted to JSON (an empty table is an empty object).
+    Table(serde_json::Value),
     /// A Lua string that is not valid UTF-8; the offset of its first bad byte.
     NotUtf8(usize),
     /// Anything else, described by its Lua type name.
@@ -311,6 +340,7 @@ impl RawArg {
             RawArg::Int(_) | RawArg::Float(_) => "number",
             RawArg::Str(_) | RawArg::NotUtf8(_) => "string",
             RawArg::Bool(_) => "boolean",
+            RawArg::Table(_) => "table",
             RawArg::Other(t) => t,
         }
     }
@@ -333,6 +363,25 @@ impl ValidParams {
             Some(ParamValue::Str(v)) => Some(v),
             _ => None,
         }
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.0.get(name) {
+            Some(ParamValue::Bool(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    pub fn json(&self, name: &str) -> Option<&serde_json::Value> {
+        match self.0.get(name) {
+            Some(ParamValue::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Any validated value, as JSON (for request bodies and dry runs).
+    pub fn get(&self, name: &str) -> Option<&ParamValue> {
+        self.0.get(name)
     }
 }
 
@@ -391,6 +440,11 @@ pub fn validate(spec: &FunctionSpec, args: &[(String, RawArg)]) -> Result<ValidP
 }
 
 fn parse_default(text: &str) -> ParamValue {
+    match text {
+        "true" => return ParamValue::Bool(true),
+        "false" => return ParamValue::Bool(false),
+        _ => {}
+    }
     match text.parse::<i64>() {
         Ok(n) => ParamValue::Int(n),
         Err(_) => ParamValue::Str(text.trim_matches('"').to_string()),
@@ -448,6 +502,95 @@ fn check_value(param: &ParamSpec, raw: &RawArg) -> Result<ParamValue, String> {
             )),
             _ => Err(wrong_type()),
         },
+        ParamType::Boolean => match raw {
+            RawArg::Bool(b) => Ok(ParamValue::Bool(*b)),
+            _ => Err(wrong_type()),
+        },
+        ParamType::IdOrFalse => match raw {
+            RawArg::Bool(false) => Ok(ParamValue::Bool(false)),
+            RawArg::Str(s) if s.trim().is_empty() => {
+                Err(format!("{name} must not be empty (use false to clear it)"))
+            }
+            RawArg::Str(s) if s == "." || s == ".." => Err(format!(
+                "{name} must be an id, got \"{s}\" (a path segment that would name another route)"
+            )),
+            RawArg::Str(s) => Ok(ParamValue::Str(s.clone())),
+            _ => Err(wrong_type()),
+        },
+        ParamType::Object => match raw {
+            RawArg::Table(v @ serde_json::Value::Object(_)) => Ok(ParamValue::Json(v.clone())),
+            RawArg::Table(_) => Err(format!(
+                "{name} must be a table with string keys ({{key = value}}), got an array"
+            )),
+            _ => Err(wrong_type()),
+        },
+        ParamType::StringList | ParamType::IntegerList | ParamType::ObjectList { .. } => {
+            let items = match raw {
+                RawArg::Table(serde_json::Value::Array(items)) => items.clone(),
+                // `{}` has no elements, so it reads as an empty object.
+                RawArg::Table(serde_json::Value::Object(map)) if map.is_empty() => Vec::new(),
+                RawArg::Table(_) => {
+                    return Err(format!(
+                        "{name} must be {} (a Lua sequence {{...}}), got a table with named keys",
+                        article(param.ty.lua_type())
+                    ))
+                }
+                _ => return Err(wrong_type()),
+            };
+            for (i, item) in items.iter().enumerate() {
+                check_item(param, i + 1, item)?;
+            }
+            Ok(ParamValue::Json(serde_json::Value::Array(items)))
+        }
+    }
+}
+
+/// One element of a list parameter; `at` is its 1-based Lua index.
+fn check_item(param: &ParamSpec, at: usize, item: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value as J;
+    let name = param.name;
+    let json_type = |v: &J| match v {
+        J::Null => "nil",
+        J::Bool(_) => "boolean",
+        J::Number(_) => "number",
+        J::String(_) => "string",
+        J::Array(_) | J::Object(_) => "table",
+    };
+    match (param.ty, item) {
+        (ParamType::StringList, J::String(_)) => Ok(()),
+        (ParamType::IntegerList, J::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
+        (ParamType::ObjectList { fields }, J::Object(map)) => {
+            for field in fields {
+                match map.get(*field) {
+                    Some(J::String(_)) => {}
+                    Some(other) => {
+                        return Err(format!(
+                            "{name}[{at}].{field} must be a string, got {}",
+                            json_type(other)
+                        ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "{name}[{at}] is missing '{field}' (each needs {})",
+                            fields.join(", ")
+                        ))
+                    }
+                }
+            }
+            Ok(())
+        }
+        (ParamType::StringList, other) => Err(format!(
+            "{name}[{at}] must be a string, got {}",
+            json_type(other)
+        )),
+        (ParamType::IntegerList, other) => Err(format!(
+            "{name}[{at}] must be an integer, got {}",
+            json_type(other)
+        )),
+        (_, other) => Err(format!(
+            "{name}[{at}] must be a table, got {}",
+            json_type(other)
+        )),
     }
 }
 

@@ -445,7 +445,7 @@ fn invalid_utf8_at(bytes: &[u8]) -> usize {
 }
 
 /// Read a function's named-parameter table into raw arguments for the registry to validate.
-pub fn raw_args(params: &Value) -> Result<Vec<(String, RawArg)>, String> {
+pub fn raw_args(lua: &Lua, params: &Value) -> Result<Vec<(String, RawArg)>, String> {
     let table = match params {
         Value::Nil => return Ok(Vec::new()),
         Value::Table(t) => t,
@@ -482,6 +482,7 @@ pub fn raw_args(params: &Value) -> Result<Vec<(String, RawArg)>, String> {
                 Err(_) => RawArg::NotUtf8(invalid_utf8_at(&s.as_bytes())),
             },
             Value::Boolean(b) => RawArg::Bool(b),
+            table @ Value::Table(_) => RawArg::Table(to_json(lua, &table)),
             other => RawArg::Other(other.type_name()),
         };
         args.push((name, raw));
@@ -635,11 +636,11 @@ mod tests {
             .load("return {page = 2, per_page = 2.0, x = 'y'}")
             .eval()
             .unwrap();
-        let args = raw_args(&v).unwrap();
+        let args = raw_args(&lua, &v).unwrap();
         assert_eq!(args[0], ("page".to_string(), RawArg::Int(2)));
         assert_eq!(args[1], ("per_page".to_string(), RawArg::Float(2.0)));
         let v: Value = lua.load("return {'session_x'}").eval().unwrap();
-        assert!(raw_args(&v).unwrap_err().contains("named"));
-        assert!(raw_args(&Value::Boolean(true)).is_err());
+        assert!(raw_args(&lua, &v).unwrap_err().contains("named"));
+        assert!(raw_args(&lua, &Value::Boolean(true)).is_err());
     }
 }

@@ -165,11 +165,12 @@ impl CrispRuntime {
     /// Validate and run one call.
     pub fn call(
         &self,
+        lua: &Lua,
         account_name: &str,
         spec: &FunctionSpec,
         params: &Value,
     ) -> Result<Tape, CrispError> {
-        let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
+        let args = convert::raw_args(lua, params).map_err(CrispError::Invalid)?;
         let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
         self.with_target(account_name, |target| {
             api::call(target, spec, &valid, self.policy)
@@ -276,7 +277,7 @@ fn list_call(
     let spec = registry::function(name).ok_or_else(usage)?;
     let not_a_list = || CrispError::Invalid(format!("it pages through {lists}, not {name}"));
     api::ListCursor::new(spec, &Default::default()).ok_or_else(not_a_list)?;
-    let args = convert::raw_args(params).map_err(CrispError::Invalid)?;
+    let args = convert::raw_args(lua, params).map_err(CrispError::Invalid)?;
     let valid = registry::validate(spec, &args).map_err(CrispError::Invalid)?;
     let cursor = api::ListCursor::new(spec, &valid).ok_or_else(not_a_list)?;
     Ok((account.to_string(), cursor))
@@ -422,7 +423,7 @@ fn raw_function(
                 return Ok((false, error_table(lua, &label, &account, &err)?));
             }
         }
-        match runtime.call(&account, spec, &params) {
+        match runtime.call(lua, &account, spec, &params) {
             Ok(answer) => Ok((true, convert::tape_to_lua(lua, answer.root())?)),
             Err(err) => Ok((false, error_table(lua, &label, &account, &err)?)),
         }
