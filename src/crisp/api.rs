@@ -1,4 +1,5 @@
-//! The seven operations: REST paths, the paging bridge, result shapes and specific error hints.
+//! The operations: REST paths, list options, the paging bridge, result shapes and specific
+//! error hints.
 //!
 //! Input is validated parameters from the registry; output is the JSON value the Lua API promises.
 
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use super::client::{Answer, Client};
 use super::error::CrispError;
 use super::paging::{fetch_window, Plan, REST_MAX_PER_PAGE};
-use super::registry::{FunctionSpec, ValidParams};
+use super::registry::{FunctionSpec, ParamValue, ValidParams};
 use super::Tier;
 use crate::tape::{Json, Node, Tape, TapeBuilder};
 
@@ -69,6 +70,12 @@ pub fn call(
         "send_message" => value(send_message(target, params, policy)),
         "get_contact" => value(get_contact(target, required(params, "contact_id")?)),
         "get_current_user" => value(get_current_user(target)),
+        "set_conversation_state"
+        | "mark_read"
+        | "assign_conversation"
+        | "update_conversation_meta" => value(conversation_write(target, spec, params, policy)),
+        "list_operators" => value(list_operators(target)),
+        "list_contact_conversations" => value(list_contact_conversations(target, params)),
         other => Err(CrispError::Invalid(format!(
             "'{other}' is in the registry but has no operation"
         ))),
@@ -130,12 +137,142 @@ fn rest_page(
     route: &str,
     page: u64,
     per_page: u64,
+    options: &[(&'static str, String)],
 ) -> Result<Vec<Item>, CrispError> {
     let path = website_path(target, &format!("{route}/{page}"));
-    let answer = target
-        .client
-        .get(&path, &[("per_page", per_page.to_string())])?;
+    let mut query = Vec::with_capacity(options.len() + 1);
+    query.push(("per_page", per_page.to_string()));
+    query.extend(options.iter().map(|(k, v)| (*k, v.clone())));
+    let answer = target.client.get(&path, &query)?;
     array_items(answer)
+}
+
+/// Crisp's list options (search, filters, order) as query pairs, in the registry's order, or
+/// what is wrong with them. Flags go out as `1`/`0` and filter arrays as JSON text, as the
+/// official node SDK sends them (crisp-api.md §7.2).
+pub fn list_options(
+    name: &str,
+    params: &ValidParams,
+) -> Result<Vec<(&'static str, String)>, CrispError> {
+    let Some(spec) = super::registry::function(name) else {
+        return Ok(Vec::new());
+    };
+    let invalid = |msg: String| Err(CrispError::Invalid(msg));
+    let filter = match params.json("search_filter") {
+        Some(list) => Some(search_filter(list)?),
+        None => None,
+    };
+    let mut query = Vec::new();
+    if name == "list_conversations" {
+        let search_type = params.str("search_type").unwrap_or("text");
+        let words = params.str("search_query");
+        let search_type = match (search_type, words, &filter) {
+            (_, Some(_), Some(_)) => {
+                return invalid(
+                    "give either search_query (words or a segment) or search_filter (conditions), not both".into(),
+                )
+            }
+            ("segment", None, Some(_)) => {
+                return invalid(
+                    "search_filter goes with search_type \"filter\", not \"segment\"; use search_query for a segment name".into(),
+                )
+            }
+            (_, None, Some(_)) => "filter",
+            ("filter", _, None) => {
+                return invalid(
+                    "search_type \"filter\" needs search_filter, an array of {model, criterion, operator, query} tables".into(),
+                )
+            }
+            (other, _, None) => other,
+        };
+        if params.str("search_operator").is_some() && search_type != "filter" {
+            return invalid(
+                "search_operator only combines search_filter conditions; add search_filter or leave search_operator out".into(),
+            );
+        }
+        if let Some(words) = words {
+            query.push(("search_query", words.to_string()));
+            query.push(("search_type", search_type.to_string()));
+        } else if let Some(filter) = &filter {
+            query.push(("search_query", filter.to_string()));
+            query.push(("search_type", "filter".to_string()));
+        }
+    } else if params.str("search_operator").is_some() && filter.is_none() {
+        return invalid(
+            "search_operator only combines search_filter conditions; add search_filter or leave search_operator out".into(),
+        );
+    }
+    for param in spec.params {
+        let name = param.name;
+        if matches!(
+            name,
+            "page" | "per_page" | "search_query" | "search_type" | "search_filter"
+        ) {
+            continue;
+        }
+        match params.get(name) {
+            Some(ParamValue::Bool(b)) => query.push((name, if *b { "1" } else { "0" }.to_string())),
+            Some(ParamValue::Str(s)) => {
+                if name.starts_with("filter_date_") {
+                    check_date(name, s)?;
+                }
+                query.push((name, s.clone()));
+            }
+            Some(ParamValue::Int(n)) => query.push((name, n.to_string())),
+            Some(ParamValue::Json(_)) | None => {}
+        }
+    }
+    if let Some(filter) = filter.filter(|_| name == "list_contacts") {
+        query.push(("search_filter", filter.to_string()));
+    }
+    Ok(query)
+}
+
+/// Search filter tables as Crisp takes them: `query` always an array of strings.
+fn search_filter(list: &Value) -> Result<Value, CrispError> {
+    let items = list.as_array().cloned().unwrap_or_default();
+    if items.is_empty() {
+        return Err(CrispError::Invalid(
+            "search_filter must hold at least one {model, criterion, operator, query} table".into(),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, mut item) in items.into_iter().enumerate() {
+        let at = i + 1;
+        let Some(obj) = item.as_object_mut() else {
+            return Err(CrispError::Invalid(format!(
+                "search_filter[{at}] must be a table"
+            )));
+        };
+        let query = match obj.get("query") {
+            Some(Value::String(s)) => vec![Value::String(s.clone())],
+            Some(Value::Array(values)) if values.iter().all(Value::is_string) => values.clone(),
+            // An empty Lua table reads as an empty object.
+            Some(Value::Object(map)) if map.is_empty() => Vec::new(),
+            Some(_) => {
+                return Err(CrispError::Invalid(format!(
+                    "search_filter[{at}].query must be a string or an array of strings"
+                )))
+            }
+            None => return Err(CrispError::Invalid(format!(
+                "search_filter[{at}] is missing 'query' (the values to compare, e.g. {{\"vip\"}})"
+            ))),
+        };
+        obj.insert("query".into(), Value::Array(query));
+        out.push(item);
+    }
+    Ok(Value::Array(out))
+}
+
+/// Crisp takes ISO 8601 date-times (`2018-03-01T17:00:00.000Z`); catch typos before a request.
+fn check_date(name: &str, value: &str) -> Result<(), CrispError> {
+    match humantime::parse_rfc3339_weak(value) {
+        Ok(_) if value.contains('T') => Ok(()),
+        _ => Err(CrispError::Invalid(format!(
+            "{name} must be an ISO 8601 UTC date-time such as 2026-10-01T00:00:00Z, got \"{}\"",
+            super::registry::echo(value)
+        ))),
+    }
 }
 
 /// The envelope's `data` as array items; anything else is a clear error, not an empty list.
@@ -207,9 +344,10 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, Crisp
         .ok_or_else(|| CrispError::Invalid(format!("{name} is not a list function")))?;
     let page = params.int("page").unwrap_or(1).max(1);
     let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100);
+    let options = list_options(name, params)?;
     let plan = Plan::new(page as u64, per_page as u64);
     let window = fetch_window(&plan, |rest_page_no, rest_per_page| {
-        rest_page(target, route, rest_page_no, rest_per_page)
+        rest_page(target, route, rest_page_no, rest_per_page, &options)
     })?;
     let mut result = TapeBuilder::default();
     result.begin_object().key("data").begin_array();
@@ -233,6 +371,9 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, Crisp
 pub struct ListCursor {
     route: &'static str,
     shape: Shape,
+    /// The list options (search, filters), or why they are wrong: reported by the first
+    /// fetch, before any request.
+    options: Result<Vec<(&'static str, String)>, String>,
     next_page: u64,
     /// Items of the first page before the starting point.
     skip: usize,
@@ -246,9 +387,14 @@ impl ListCursor {
         let page = params.int("page").unwrap_or(1).max(1) as u64;
         let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100) as u64;
         let start = (page - 1).saturating_mul(per_page);
+        let options = list_options(spec.name, params).map_err(|e| match e {
+            CrispError::Invalid(msg) => msg,
+            other => other.to_string(),
+        });
         Some(ListCursor {
             route,
             shape,
+            options,
             next_page: start / REST_MAX_PER_PAGE + 1,
             skip: (start % REST_MAX_PER_PAGE) as usize,
             done: false,
@@ -274,7 +420,11 @@ impl ListCursor {
     /// whether it was full. A short page is the last one (Crisp answers an empty page past
     /// the end).
     fn page(&self, target: &Target, page_no: u64) -> Result<(Batch, bool), CrispError> {
-        let mut items = rest_page(target, self.route, page_no, REST_MAX_PER_PAGE)?;
+        let options = self
+            .options
+            .as_ref()
+            .map_err(|msg| CrispError::Invalid(msg.clone()))?;
+        let mut items = rest_page(target, self.route, page_no, REST_MAX_PER_PAGE, options)?;
         let full = items.len() as u64 >= REST_MAX_PER_PAGE;
         if page_no == self.next_page {
             items.drain(..self.skip.min(items.len()));
@@ -473,19 +623,199 @@ fn send_message(
         &format!("conversation/{}/message", encode_segment(session_id)),
     );
     if policy == WritePolicy::DryRun {
-        return Ok(json!({
-            "sent": false,
-            "dry_run": true,
-            "request": {
-                "method": "POST",
-                "url": format!("{}/{}", target.client.base_url().trim_end_matches('/'), path),
-                "body": body,
-            },
-        }));
+        let mut described = dry_run(target, "POST", &path, body);
+        described.insert("sent".into(), json!(false));
+        return Ok(Value::Object(described));
     }
     let data = target.client.post(&path, &body)?.data_value();
     let fingerprint = data.get("fingerprint").cloned().unwrap_or(Value::Null);
     Ok(json!({ "sent": true, "fingerprint": fingerprint, "data": data }))
+}
+
+/// What `--dry-run` answers instead of sending a write: the exact request.
+fn dry_run(target: &Target, method: &str, path: &str, body: Value) -> Map<String, Value> {
+    let mut described = Map::new();
+    described.insert("dry_run".into(), json!(true));
+    described.insert(
+        "request".into(),
+        json!({
+            "method": method,
+            "url": format!("{}/{}", target.client.base_url().trim_end_matches('/'), path),
+            "body": body,
+        }),
+    );
+    described
+}
+
+/// The metas `update_conversation_meta` can change, in the registry's order.
+const META_FIELDS: &[&str] = &["nickname", "email", "phone", "subject", "segments", "data"];
+
+/// The PATCH writes on one conversation: state, read marks, routing and metas
+/// (crisp-api.md §7.5). Each builds its body, then sends it or describes it.
+fn conversation_write(
+    target: &Target,
+    spec: &FunctionSpec,
+    params: &ValidParams,
+    policy: WritePolicy,
+) -> Result<Value, CrispError> {
+    let session_id = required(params, "conversation_id")?;
+    let (route, body, mut result) = match spec.name {
+        "set_conversation_state" => {
+            let state = required(params, "state")?;
+            (
+                "state",
+                json!({ "state": state }),
+                json!({ "state": state }),
+            )
+        }
+        "mark_read" => {
+            // As both SDK examples do: the operator reads the visitor's messages. Crisp
+            // refuses a body without `origin` (node-crisp-api#29).
+            let mut body = json!({ "from": "operator", "origin": "chat" });
+            if let Some(fingerprints) = params.json("fingerprints") {
+                let empty = fingerprints.as_array().is_none_or(Vec::is_empty);
+                if empty {
+                    return Err(CrispError::Invalid(
+                        "fingerprints must list at least one message; leave it out to mark every message read".into(),
+                    ));
+                }
+                body["fingerprints"] = fingerprints.clone();
+            }
+            ("read", body, json!({}))
+        }
+        "assign_conversation" => {
+            // `false` unassigns: the SDKs send `{"assigned": null}` for that.
+            let user_id = match params.get("user_id") {
+                Some(ParamValue::Str(id)) => json!(id),
+                _ => Value::Null,
+            };
+            let assigned = if user_id.is_null() {
+                Value::Null
+            } else {
+                json!({ "user_id": user_id })
+            };
+            (
+                "routing",
+                json!({ "assigned": assigned }),
+                json!({ "assigned": user_id }),
+            )
+        }
+        _ => {
+            let mut metas = Map::new();
+            for field in META_FIELDS {
+                let value = match params.get(field) {
+                    Some(ParamValue::Str(s)) => json!(s),
+                    Some(ParamValue::Json(v)) if *field == "data" && v.as_object().is_none() => {
+                        // `{}` reads as an empty array; data is a map.
+                        json!({})
+                    }
+                    Some(ParamValue::Json(v)) => v.clone(),
+                    _ => continue,
+                };
+                metas.insert((*field).to_string(), value);
+            }
+            if metas.is_empty() {
+                return Err(CrispError::Invalid(format!(
+                    "nothing to update: give at least one of {}",
+                    META_FIELDS.join(", ")
+                )));
+            }
+            ("meta", Value::Object(metas), json!({}))
+        }
+    };
+    let path = website_path(
+        target,
+        &format!("conversation/{}/{route}", encode_segment(session_id)),
+    );
+    if policy == WritePolicy::DryRun {
+        let mut described = dry_run(target, "PATCH", &path, body);
+        described.insert("updated".into(), json!(false));
+        return Ok(Value::Object(described));
+    }
+    let data = target.client.patch(&path, &body)?.data_value();
+    if let Some(obj) = result.as_object_mut() {
+        obj.insert("updated".into(), json!(true));
+        obj.insert("data".into(), data);
+    }
+    Ok(result)
+}
+
+/// Operators flattened for tables: Crisp nests them as `{type, details: {...}}`; node types
+/// the details in camelCase and Go in snake_case, so both are read (crisp-api.md §7.6).
+fn list_operators(target: &Target) -> Result<Value, CrispError> {
+    let path = website_path(target, "operators/list");
+    let operators = array_data(target.client.get(&path, &[])?)?;
+    let data: Vec<Value> = operators.iter().map(flatten_operator).collect();
+    Ok(json!({ "data": data }))
+}
+
+fn flatten_operator(operator: &Value) -> Value {
+    let details = operator.get("details").unwrap_or(operator);
+    let field = |snake: &str, camel: &str| {
+        details
+            .get(snake)
+            .or_else(|| details.get(camel))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let first = field("first_name", "firstName");
+    let last = field("last_name", "lastName");
+    let name: Vec<&str> = [&first, &last]
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut out = Map::new();
+    out.insert("user_id".into(), field("user_id", "userID"));
+    out.insert("name".into(), json!(name.join(" ")));
+    out.insert("email".into(), field("email", "email"));
+    out.insert("role".into(), field("role", "role"));
+    out.insert("availability".into(), field("availability", "availability"));
+    out.insert("title".into(), field("title", "title"));
+    out.insert("first_name".into(), first);
+    out.insert("last_name".into(), last);
+    out.insert("avatar".into(), field("avatar", "avatar"));
+    out.insert(
+        "type".into(),
+        operator.get("type").cloned().unwrap_or(Value::Null),
+    );
+    out.retain(|_, v| !v.is_null());
+    Value::Object(out)
+}
+
+/// A contact's conversation ids. Only the profile route is known to take an email, so an
+/// email is resolved to its people_id first (crisp-api.md §7.7).
+fn list_contact_conversations(target: &Target, params: &ValidParams) -> Result<Value, CrispError> {
+    let contact_id = required(params, "contact_id")?;
+    let page = params.int("page").unwrap_or(1).max(1);
+    let people_id = if contact_id.contains('@') {
+        let path = website_path(
+            target,
+            &format!("people/profile/{}", encode_segment(contact_id)),
+        );
+        let profile = object_data(target.client.get(&path, &[])?)?;
+        match profile.get("people_id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => id.to_string(),
+            _ => {
+                return Err(CrispError::Malformed {
+                    status: 200,
+                    problem: "the contact's profile has no people_id".into(),
+                    snippet: String::new(),
+                })
+            }
+        }
+    } else {
+        contact_id.to_string()
+    };
+    let path = website_path(
+        target,
+        &format!(
+            "people/conversations/{}/list/{page}",
+            encode_segment(&people_id)
+        ),
+    );
+    let ids = array_data(target.client.get(&path, &[])?)?;
+    Ok(json!({ "data": ids, "people_id": people_id, "page": page }))
 }
 
 /// For type "file", `text` is the URL: name from its path, MIME type from the extension.
@@ -586,6 +916,21 @@ fn get_current_user(target: &Target) -> Result<Value, CrispError> {
     Ok(json!({ "data": data }))
 }
 
+/// The plugin token scope a route needs, where Crisp documents it (crisp-api.md §7.1).
+fn plugin_scope(function: &str) -> Option<&'static str> {
+    match function {
+        "set_conversation_state" => Some("website:conversation:states"),
+        "list_conversations"
+        | "get_conversation"
+        | "mark_read"
+        | "assign_conversation"
+        | "update_conversation_meta" => Some("website:conversation:sessions"),
+        "send_message" => Some("website:conversation:messages"),
+        "list_operators" => Some("website:operators"),
+        _ => None,
+    }
+}
+
 /// Replace generic hints with ones that name the account, the id and what to do.
 fn explain(
     error: CrispError,
@@ -624,6 +969,17 @@ fn explain(
         {
             format!("Crisp serves campaigns to user-tier tokens only, and account '{account}' uses tier '{tier}'. Use an account with a user token for list_campaigns")
         }
+        (_, "restricted_route_tier") | (403, _)
+            if reason != "not_allowed" && spec.name != "get_current_user" =>
+        {
+            let scope = plugin_scope(spec.name)
+                .map(|s| format!("; a production plugin token also needs the scope '{s}'"))
+                .unwrap_or_default();
+            format!(
+                "account '{account}' uses tier '{tier}', which may not call {}: Crisp serves it to user and plugin tokens{scope} (see :doc errors)",
+                spec.name
+            )
+        }
         (_, "restricted_route_tier") => format!(
             "account '{account}' uses tier '{tier}', which may not call {}; this route needs another tier (see :doc errors)",
             spec.name
@@ -636,12 +992,17 @@ fn explain(
             target.website_id
         ),
         (404, _) => match spec.name {
-            "get_conversation" | "send_message" => format!(
+            "get_conversation"
+            | "send_message"
+            | "set_conversation_state"
+            | "mark_read"
+            | "assign_conversation"
+            | "update_conversation_meta" => format!(
                 "conversation '{}' does not exist on website {}; list_conversations shows the ids",
                 crate::crisp::registry::echo(params.str("conversation_id").unwrap_or("")),
                 target.website_id
             ),
-            "get_contact" => format!(
+            "get_contact" | "list_contact_conversations" => format!(
                 "contact '{}' does not exist on website {}; list_contacts shows emails and ids",
                 crate::crisp::registry::echo(params.str("contact_id").unwrap_or("")),
                 target.website_id
@@ -651,6 +1012,12 @@ fn explain(
                 target.website_id
             ),
         },
+        (400, _) if spec.name == "assign_conversation" => format!(
+            "{hint}. Check user_id: list_operators shows the operators' ids"
+        ),
+        (500..=599, _) if spec.writes && spec.name != "send_message" => format!(
+            "{hint}. The change may or may not have been made and was not retried; check with get_conversation"
+        ),
         (500..=599, _) if spec.writes => format!(
             "{hint}. The message may or may not have been stored and was not retried; check with get_conversation before sending again"
         ),

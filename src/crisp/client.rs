@@ -121,6 +121,7 @@ impl std::fmt::Debug for Client {
 enum Method {
     Get,
     Post,
+    Patch,
 }
 
 impl Method {
@@ -128,6 +129,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -248,6 +250,11 @@ impl Client {
     /// POST a JSON body. Retried only when nothing reached Crisp or Crisp refused it (420/429).
     pub fn post(&self, path: &str, body: &Value) -> Result<Answer, CrispError> {
         self.request(Method::Post, path, &[], Some(body))
+    }
+
+    /// PATCH a JSON body (conversation state, read marks, routing, metas). Retried like POST.
+    pub fn patch(&self, path: &str, body: &Value) -> Result<Answer, CrispError> {
+        self.request(Method::Patch, path, &[], Some(body))
     }
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> String {
@@ -506,6 +513,17 @@ impl Client {
                 .header("Accept", "application/json")
                 .header("Content-Type", "application/json")
                 .send(body.unwrap_or("{}")),
+            Method::Patch => self
+                .agent
+                .patch(url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("Authorization", self.auth_header.expose())
+                .header("X-Crisp-Tier", self.tier.as_str())
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .send(body.unwrap_or("{}")),
         };
         let mut response = match result {
             Ok(r) => r,
@@ -624,7 +642,7 @@ fn is_retryable_status(method: Method, status: u16) -> bool {
     match method {
         Method::Get => matches!(status, 420 | 429 | 500..=599),
         // Only a refusal is known not to have posted anything.
-        Method::Post => matches!(status, 420 | 429),
+        Method::Post | Method::Patch => matches!(status, 420 | 429),
     }
 }
 

@@ -143,6 +143,175 @@ const fn per_page(what: &'static str) -> ParamSpec {
     }
 }
 
+/// An optional parameter with no default: sent only when given.
+const fn opt(name: &'static str, ty: ParamType, description: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        ty,
+        required: false,
+        default: None,
+        description,
+    }
+}
+
+/// A required parameter.
+const fn req(name: &'static str, ty: ParamType, description: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        ty,
+        required: true,
+        default: None,
+        description,
+    }
+}
+
+const TEXT: ParamType = ParamType::String { non_empty: true };
+
+const CONVERSATION_ID: ParamSpec = req(
+    "conversation_id",
+    TEXT,
+    "The conversation session ID (session_...).",
+);
+
+/// The fields every search filter table needs as strings; `query` (a string or an array of
+/// strings) is checked by the operation, since its type is not a plain string.
+pub const FILTER_FIELDS: &[&str] = &["model", "criterion", "operator"];
+
+const SEARCH_OPERATOR: ParamSpec = opt(
+    "search_operator",
+    ParamType::Enum {
+        values: &["and", "or"],
+    },
+    "How search_filter conditions combine: \"and\" (Crisp's default) or \"or\".",
+);
+
+/// Crisp's own list options for `list_conversations` (crisp-api.md §7.3), after page/per_page.
+const CONVERSATION_LIST_PARAMS: &[ParamSpec] = &[
+    PAGE,
+    per_page("Conversations per page (max 100)."),
+    opt(
+        "search_query",
+        TEXT,
+        "Words to find in messages, nicknames and emails (search_type \"text\"), or a segment name (search_type \"segment\").",
+    ),
+    ParamSpec {
+        name: "search_type",
+        ty: ParamType::Enum {
+            values: &["text", "segment", "filter"],
+        },
+        required: false,
+        default: Some("\"text\""),
+        description: "What search_query is; \"filter\" searches with search_filter instead (implied when search_filter is given).",
+    },
+    SEARCH_OPERATOR,
+    opt(
+        "search_filter",
+        ParamType::ObjectList {
+            fields: FILTER_FIELDS,
+        },
+        "Filter conditions, each {model = \"session\", criterion = ..., operator = \"eq\", query = {...}}.",
+    ),
+    opt(
+        "include_empty",
+        ParamType::Boolean,
+        "Also list conversations that have no message.",
+    ),
+    opt(
+        "filter_inbox_id",
+        TEXT,
+        "Only conversations routed to this inbox.",
+    ),
+    opt(
+        "filter_unread",
+        ParamType::Boolean,
+        "Only conversations with messages no operator has read.",
+    ),
+    opt(
+        "filter_resolved",
+        ParamType::Boolean,
+        "Only resolved conversations.",
+    ),
+    opt(
+        "filter_not_resolved",
+        ParamType::Boolean,
+        "Only conversations not resolved (pending or unresolved).",
+    ),
+    opt(
+        "filter_mention",
+        ParamType::Boolean,
+        "Only conversations where the account's operator is mentioned.",
+    ),
+    opt(
+        "filter_assigned",
+        TEXT,
+        "Only conversations assigned to this operator user_id (list_operators shows them).",
+    ),
+    opt(
+        "filter_unassigned",
+        ParamType::Boolean,
+        "Only conversations assigned to nobody.",
+    ),
+    opt(
+        "filter_date_start",
+        TEXT,
+        "Only conversations updated at or after this ISO 8601 UTC date-time (2026-10-01T00:00:00Z).",
+    ),
+    opt(
+        "filter_date_end",
+        TEXT,
+        "Only conversations updated at or before this ISO 8601 UTC date-time.",
+    ),
+    opt(
+        "order_date_created",
+        ParamType::Boolean,
+        "Order by creation date instead of the last update.",
+    ),
+    opt(
+        "order_date_updated",
+        ParamType::Boolean,
+        "Order by the last update (Crisp's default order).",
+    ),
+    opt(
+        "order_date_waiting",
+        ParamType::Boolean,
+        "Order by how long the customer has been waiting.",
+    ),
+];
+
+/// Crisp's search options for `list_contacts` (crisp-api.md §7.4), after page/per_page.
+const CONTACT_LIST_PARAMS: &[ParamSpec] = &[
+    PAGE,
+    per_page("Contacts per page (max 100)."),
+    opt(
+        "search_text",
+        TEXT,
+        "Words to find in names, emails and companies.",
+    ),
+    opt(
+        "sort_field",
+        TEXT,
+        "The profile field to sort by, e.g. \"nickname\", \"email\" or \"created_at\".",
+    ),
+    opt(
+        "sort_order",
+        ParamType::Enum {
+            values: &["ascending", "descending"],
+        },
+        "The direction of sort_field.",
+    ),
+    SEARCH_OPERATOR,
+    opt(
+        "search_filter",
+        ParamType::ObjectList {
+            fields: FILTER_FIELDS,
+        },
+        "Filter conditions, each {model = \"people\", criterion = ..., operator = \"eq\", query = {...}}.",
+    ),
+];
+
+/// The states of a conversation.
+pub const CONVERSATION_STATES: &[&str] = &["pending", "unresolved", "resolved"];
+
 /// The message types `send_message` accepts.
 pub const MESSAGE_TYPES: &[&str] = &["text", "note", "file"];
 /// Who a sent message appears to come from.
@@ -152,9 +321,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "list_conversations",
         summary: "List chat conversations for the website.",
-        params: &[PAGE, per_page("Conversations per page (max 100).")],
+        params: CONVERSATION_LIST_PARAMS,
         writes: false,
-        rest: &["GET website/{website_id}/conversations/{page}?per_page=N"],
+        rest: &["GET website/{website_id}/conversations/{page}?per_page=N&search_query=...&filter_...=1"],
         returns: "{ data = {conversation...}, page = int, per_page = int, has_more = bool }",
         example: "local result = crisp.list_conversations({ page = 1, per_page = 25 })\nfor _, conv in ipairs(result.data) do\n  print(conv.session_id .. \" — \" .. (conv.last_message or \"no messages\"))\nend",
     },
@@ -221,9 +390,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "list_contacts",
         summary: "List contacts (people profiles) for the website.",
-        params: &[PAGE, per_page("Contacts per page (max 100).")],
+        params: CONTACT_LIST_PARAMS,
         writes: false,
-        rest: &["GET website/{website_id}/people/profiles/{page}?per_page=N"],
+        rest: &["GET website/{website_id}/people/profiles/{page}?per_page=N&search_text=...&sort_field=..."],
         returns: "{ data = {contact...}, page = int, per_page = int, has_more = bool }",
         example: "local result = crisp.list_contacts({ page = 1, per_page = 50 })\nfor _, contact in ipairs(result.data) do\n  print(contact.email .. \" — \" .. (contact.person.nickname or \"unknown\"))\nend",
     },
@@ -263,6 +432,109 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         ],
         returns: "{ data = { tier = string, email? = string, ... } }",
         example: "local user = crisp.get_current_user({}).data\nprint(\"Connected as: \" .. (user.email or \"unknown\"))",
+    },
+    FunctionSpec {
+        name: "set_conversation_state",
+        summary: "Set a conversation's state: pending, unresolved or resolved.",
+        params: &[
+            CONVERSATION_ID,
+            req(
+                "state",
+                ParamType::Enum {
+                    values: CONVERSATION_STATES,
+                },
+                "The new state: \"pending\", \"unresolved\" or \"resolved\".",
+            ),
+        ],
+        writes: true,
+        rest: &["PATCH website/{website_id}/conversation/{session_id}/state"],
+        returns: "{ updated = true, state = string }",
+        example: "crisp.set_conversation_state({ conversation_id = \"session_abc123\", state = \"resolved\" })",
+    },
+    FunctionSpec {
+        name: "mark_read",
+        summary: "Mark the visitor's messages in a conversation as read by the operator.",
+        params: &[
+            CONVERSATION_ID,
+            opt(
+                "fingerprints",
+                ParamType::IntegerList,
+                "Only these messages (their fingerprints); all of them when left out.",
+            ),
+        ],
+        writes: true,
+        rest: &["PATCH website/{website_id}/conversation/{session_id}/read"],
+        returns: "{ updated = true }",
+        example: "crisp.mark_read({ conversation_id = \"session_abc123\" })",
+    },
+    FunctionSpec {
+        name: "assign_conversation",
+        summary: "Assign a conversation to an operator, or unassign it with user_id = false.",
+        params: &[
+            CONVERSATION_ID,
+            req(
+                "user_id",
+                ParamType::IdOrFalse,
+                "The operator's user_id (list_operators shows them), or false to unassign.",
+            ),
+        ],
+        writes: true,
+        rest: &["PATCH website/{website_id}/conversation/{session_id}/routing"],
+        returns: "{ updated = true, assigned = string or nil }",
+        example: "local op = crisp.list_operators({}).data[1]\ncrisp.assign_conversation({ conversation_id = \"session_abc123\", user_id = op.user_id })",
+    },
+    FunctionSpec {
+        name: "update_conversation_meta",
+        summary: "Update a conversation's metas: nickname, email, phone, subject, segments, data.",
+        params: &[
+            CONVERSATION_ID,
+            opt("nickname", TEXT, "The visitor's name."),
+            opt("email", TEXT, "The visitor's email."),
+            opt("phone", TEXT, "The visitor's phone number."),
+            opt("subject", TEXT, "The conversation's subject."),
+            opt(
+                "segments",
+                ParamType::StringList,
+                "The conversation's segments (tags); replaces the list, so send all of them.",
+            ),
+            opt(
+                "data",
+                ParamType::Object,
+                "Custom data, {key = value} with string, number or boolean values.",
+            ),
+        ],
+        writes: true,
+        rest: &["PATCH website/{website_id}/conversation/{session_id}/meta"],
+        returns: "{ updated = true }",
+        example: "crisp.update_conversation_meta({ conversation_id = \"session_abc123\", segments = { \"vip\", \"billing\" } })",
+    },
+    FunctionSpec {
+        name: "list_operators",
+        summary: "List the website's operators with their user id, name, email, role and availability.",
+        params: &[],
+        writes: false,
+        rest: &["GET website/{website_id}/operators/list"],
+        returns: "{ data = { {user_id, name, email, role, availability, ...}... } }",
+        example: "for _, op in ipairs(crisp.list_operators({}).data) do\n  print(op.user_id .. \" \" .. op.name .. \" (\" .. op.availability .. \")\")\nend",
+    },
+    FunctionSpec {
+        name: "list_contact_conversations",
+        summary: "List the conversation ids of one contact (by email or people ID).",
+        params: &[
+            req(
+                "contact_id",
+                TEXT,
+                "The contact identifier (email or Crisp people ID).",
+            ),
+            PAGE,
+        ],
+        writes: false,
+        rest: &[
+            "GET website/{website_id}/people/profile/{email} (an email is resolved to its people_id first)",
+            "GET website/{website_id}/people/conversations/{people_id}/list/{page}",
+        ],
+        returns: "{ data = {session_id...}, people_id = string, page = int }",
+        example: "local ids = crisp.list_contact_conversations({ contact_id = \"[email protected]\" }).data\nfor _, id in ipairs(ids) do print(id) end",
     },
 ];
 
