@@ -254,9 +254,11 @@ fn search_filter(list: &Value) -> Result<Value, CrispError> {
                     "search_filter[{at}].query must be a string or an array of strings"
                 )))
             }
-            None => return Err(CrispError::Invalid(format!(
+            None => {
+                return Err(CrispError::Invalid(format!(
                 "search_filter[{at}] is missing 'query' (the values to compare, e.g. {{\"vip\"}})"
-            ))),
+            )))
+            }
         };
         obj.insert("query".into(), Value::Array(query));
         out.push(item);
@@ -641,6 +643,8 @@ fn dry_run(target: &Target, method: &str, path: &str, body: Value) -> Map<String
         json!({
             "method": method,
             "url": format!("{}/{}", target.client.base_url().trim_end_matches('/'), path),
+            // The exact JSON text as well: a JSON null (unassign) has no Lua value.
+            "body_json": body.to_string(),
             "body": body,
         }),
     );

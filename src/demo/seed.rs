@@ -2026,6 +2026,39 @@ struct Operator {
     avatar: &'static str,
 }
 
+/// The website's operators as `GET website/{id}/operators/list` gives them (crisp-api.md §7.6):
+/// Alex owns the workspace; availability and titles are fixed so listings never change.
+pub fn website_operators() -> Vec<Value> {
+    const AVAILABILITY: [&str; 5] = ["online", "online", "away", "offline", "online"];
+    const TITLES: [&str; 5] = [
+        "Head of Support",
+        "Support Engineer",
+        "Billing Specialist",
+        "Support Engineer",
+        "Solutions Engineer",
+    ];
+    OPERATORS
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            json!({
+                "type": "operator",
+                "details": {
+                    "user_id": op.user_id,
+                    "email": op.email,
+                    "avatar": op.avatar,
+                    "first_name": op.first,
+                    "last_name": op.last,
+                    "role": if i == 0 { "owner" } else { "member" },
+                    "title": TITLES[i % TITLES.len()],
+                    "availability": AVAILABILITY[i % AVAILABILITY.len()],
+                    "has_token": false,
+                },
+            })
+        })
+        .collect()
+}
+
 fn operator_excerpt(operator: &Operator) -> Value {
     json!({
         "user_id": operator.user_id,

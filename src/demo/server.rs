@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use serde_json::{json, Value};
 
+use super::inbox;
 use super::seed::{self, Seed, DEMO_WEBSITE_ID};
 use crate::crisp::Tier;
 
@@ -154,6 +155,8 @@ impl Fault {
 
 struct State {
     seed: Seed,
+    /// `operators/list` (crisp-api.md §7.6): who conversations can be assigned to.
+    operators: Vec<Value>,
     next_fingerprint: i64,
     log: VecDeque<RecordedRequest>,
     faults: VecDeque<Fault>,
@@ -189,6 +192,7 @@ impl DemoServer {
             + 1;
         let state = Arc::new(Mutex::new(State {
             seed,
+            operators: seed::website_operators(),
             next_fingerprint,
             log: VecDeque::new(),
             faults: VecDeque::new(),
@@ -281,13 +285,13 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// An HTTP answer before it is written.
-struct Reply {
+pub(super) struct Reply {
     status: u16,
     body: String,
     retry_after: Option<String>,
 }
 
-fn ok(status: u16, reason: &str, data: Value) -> Reply {
+pub(super) fn ok(status: u16, reason: &str, data: Value) -> Reply {
     Reply {
         status,
         body: json!({"error": false, "reason": reason, "data": data}).to_string(),
@@ -295,7 +299,7 @@ fn ok(status: u16, reason: &str, data: Value) -> Reply {
     }
 }
 
-fn fail(status: u16, reason: &str, message: &str) -> Reply {
+pub(super) fn fail(status: u16, reason: &str, message: &str) -> Reply {
     Reply {
         status,
         body: json!({"error": true, "reason": reason, "data": {"message": message}}).to_string(),
@@ -475,11 +479,66 @@ fn route(st: &mut State, req: &RecordedRequest) -> Reply {
                 "verified": true, "institutional": false,
             }),
         ),
+        ("GET", ["website", _, "conversations", page])
+            if inbox::has_conversation_options(&query) =>
+        {
+            let me = st.seed.operator["user_id"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            match inbox::select_conversations(&st.seed, &query, &me) {
+                Ok(selected) => list_page(&selected, page, param("per_page")),
+                Err(reply) => reply,
+            }
+        }
         ("GET", ["website", _, "conversations", page]) => {
             list_page(&st.seed.conversations, page, param("per_page"))
         }
         ("GET", ["website", _, "people", "profiles", page]) => {
-            list_page(&st.seed.contacts, page, param("per_page"))
+            match inbox::select_contacts(&st.seed, &query) {
+                Ok(selected) => list_page(&selected, page, param("per_page")),
+                Err(reply) => reply,
+            }
+        }
+        ("GET", ["website", _, "operators", "list"]) => {
+            ok(200, "listed", Value::Array(st.operators.clone()))
+        }
+        ("GET", ["website", _, "people", "conversations", people_id, "list", page]) => {
+            inbox::people_conversations(&st.seed, people_id, page)
+        }
+        ("GET", ["website", _, "conversation", sid, part @ ("state" | "routing" | "meta")]) => {
+            match st
+                .seed
+                .conversations
+                .iter()
+                .find(|c| c["session_id"] == *sid)
+            {
+                Some(c) => ok(
+                    200,
+                    "resolved",
+                    match *part {
+                        "state" => json!({"state": c["state"]}),
+                        "routing" => json!({"assigned": c.get("assigned")}),
+                        _ => c["meta"].clone(),
+                    },
+                ),
+                None => fail(404, "not_found", "conversation not found"),
+            }
+        }
+        ("PATCH", ["website", _, "conversation", sid, "state"]) => {
+            inbox::set_state(&mut st.seed, sid, &req.body, now_ms())
+        }
+        ("PATCH", ["website", _, "conversation", sid, "read"]) => {
+            inbox::mark_read(&mut st.seed, sid, &req.body)
+        }
+        ("PATCH", ["website", _, "conversation", sid, "routing"]) => {
+            let State {
+                seed, operators, ..
+            } = st;
+            inbox::set_routing(seed, operators, sid, &req.body)
+        }
+        ("PATCH", ["website", _, "conversation", sid, "meta"]) => {
+            inbox::update_meta(&mut st.seed, sid, &req.body)
         }
         ("GET", ["website", _, "campaigns", "list", page]) => {
             list_page(&st.seed.campaigns, page, param("per_page"))
@@ -542,7 +601,11 @@ fn authenticate(req: &RecordedRequest) -> Result<Tier, Reply> {
     Ok(token.tier)
 }
 
-fn list_page(items: &[Value], page: &str, per_page: Option<&str>) -> Reply {
+fn list_page<T: std::borrow::Borrow<Value>>(
+    items: &[T],
+    page: &str,
+    per_page: Option<&str>,
+) -> Reply {
     let Ok(page) = page.parse::<usize>() else {
         return fail(404, "not_found", "unknown route");
     };
@@ -555,7 +618,12 @@ fn list_page(items: &[Value], page: &str, per_page: Option<&str>) -> Reply {
         Some(_) => return fail(400, "invalid_data", "per_page must be between 20 and 50"),
     };
     let start = (page - 1).saturating_mul(per_page);
-    let data: Vec<Value> = items.iter().skip(start).take(per_page).cloned().collect();
+    let data: Vec<Value> = items
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(|item| item.borrow().clone())
+        .collect();
     ok(200, "listed", Value::Array(data))
 }
 
@@ -616,10 +684,7 @@ fn send_message(st: &mut State, sid: &str, body: &str) -> Reply {
         .last()
         .and_then(|m| m["timestamp"].as_i64())
         .unwrap_or(0);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let timestamp = now.max(last + 1);
+    let timestamp = now_ms().max(last + 1);
     let fingerprint = st.next_fingerprint;
     st.next_fingerprint += 1;
     let operator = &st.seed.operator;
@@ -644,7 +709,20 @@ fn send_message(st: &mut State, sid: &str, body: &str) -> Reply {
     conversation["preview_message"] =
         json!({"type": kind, "from": from, "excerpt": excerpt, "fingerprint": fingerprint});
     messages.push(message);
+    // A visitor's message waits for an operator; an operator's reply means they read the rest.
+    let unread = conversation["unread"]["operator"].as_i64().unwrap_or(0);
+    match from {
+        "user" => conversation["unread"]["operator"] = json!(unread + 1),
+        _ if kind != "note" => conversation["unread"]["operator"] = json!(0),
+        _ => {}
+    }
     ok(202, "dispatched", json!({"fingerprint": fingerprint}))
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn query_pairs(query: &str) -> Vec<(String, String)> {
