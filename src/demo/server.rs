@@ -75,6 +75,11 @@ impl RecordedRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every query pair, decoded (`+` and `%20` are both a space), in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        query_pairs(&self.query)
+    }
+
     pub fn query_param(&self, name: &str) -> Option<String> {
         query_pairs(&self.query)
             .into_iter()
@@ -253,6 +258,21 @@ impl DemoServer {
             .get(session_id)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// A conversation as stored now (after any writes), or `None`.
+    pub fn conversation(&self, session_id: &str) -> Option<Value> {
+        self.lock()
+            .seed
+            .conversations
+            .iter()
+            .find(|c| c["session_id"] == session_id)
+            .cloned()
+    }
+
+    /// Every conversation as stored now, in list order.
+    pub fn conversations(&self) -> Vec<Value> {
+        self.lock().seed.conversations.clone()
     }
 
     /// Block until the process is killed (the `demo-server` command).
