@@ -134,7 +134,7 @@ fn compare(lua: &str, call: Value) -> Vec<Value> {
     stdout_of(h.cmd().args(["-e", lua]));
     let ours: Vec<Seen> = h.server.requests().iter().map(seen).collect();
     h.server.clear_requests();
-    let results = run_sdk(&h, Tier::User, &[call.clone()]);
+    let results = run_sdk(&h, Tier::User, std::slice::from_ref(&call));
     let theirs: Vec<Seen> = h.server.requests().iter().map(seen).collect();
     assert_eq!(theirs.len(), 1, "{call}: {theirs:?}");
     assert!(
