@@ -328,7 +328,13 @@ fn the_registry_as_json() {
             "list_contacts",
             "get_contact",
             "list_campaigns",
-            "get_current_user"
+            "get_current_user",
+            "set_conversation_state",
+            "mark_read",
+            "assign_conversation",
+            "update_conversation_meta",
+            "list_operators",
+            "list_contact_conversations"
         ]
     );
     let send = &doc["functions"][2];

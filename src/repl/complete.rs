@@ -380,7 +380,7 @@ mod tests {
         );
         assert_eq!(
             hint("crisp.list_contacts(", 20).unwrap().0,
-            "page?, per_page?"
+            "page?, per_page?, search_text?, sort_field?, sort_order?, search_operator?, search_filter?"
         );
         assert!(hint("print(", 6).is_none());
     }
