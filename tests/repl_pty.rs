@@ -60,7 +60,8 @@ fn quit(mut s: Session) {
 fn tab_completes_functions_and_parameters() {
     let home = tempfile::tempdir().unwrap();
     let mut s = spawn(home.path(), &home.path().join("h"), &["--no-pager"]);
-    s.send("crisp.se\t").unwrap();
+    // "se" also starts set_conversation_state.
+    s.send("crisp.sen\t").unwrap();
     s.expect("crisp.send_message").unwrap();
     // The signature hint appears once the brace is typed.
     s.send("{").unwrap();
