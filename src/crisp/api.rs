@@ -1036,6 +1036,7 @@ fn explain(
 
 #[cfg(test)]
 mod tests {
+    use super::super::registry::RawArg;
     use super::*;
 
     #[test]
@@ -1073,6 +1074,69 @@ mod tests {
         assert_eq!(campaign_state(&c(true, true, false, 40)), "paused");
         assert_eq!(campaign_state(&c(true, true, false, 100)), "done");
         assert_eq!(campaign_state(&json!({})), "draft");
+    }
+
+    fn valid(name: &str, args: &[(&str, RawArg)]) -> ValidParams {
+        let spec = super::super::registry::function(name).unwrap();
+        let args: Vec<(String, RawArg)> = args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        super::super::registry::validate(spec, &args).unwrap()
+    }
+
+    #[test]
+    fn list_options_are_sent_as_the_node_sdk_sends_them() {
+        let p = valid(
+            "list_conversations",
+            &[
+                ("filter_unread", RawArg::Bool(true)),
+                ("filter_resolved", RawArg::Bool(false)),
+                ("search_query", RawArg::Str("refund".into())),
+            ],
+        );
+        let q = list_options("list_conversations", &p).unwrap();
+        assert_eq!(
+            q,
+            [
+                ("search_query", "refund".to_string()),
+                ("search_type", "text".to_string()),
+                ("filter_unread", "1".to_string()),
+                ("filter_resolved", "0".to_string()),
+            ]
+        );
+        // Nothing given, nothing sent: not even the default search_type.
+        let none = list_options("list_conversations", &valid("list_conversations", &[])).unwrap();
+        assert!(none.is_empty(), "{none:?}");
+        let filter =
+            json!([{"model": "people", "criterion": "email", "operator": "eq", "query": "a@b.c"}]);
+        let p = valid("list_contacts", &[("search_filter", RawArg::Table(filter))]);
+        let q = list_options("list_contacts", &p).unwrap();
+        assert_eq!(q[0].0, "search_filter");
+        let sent: Value = serde_json::from_str(&q[0].1).unwrap();
+        assert_eq!(sent[0]["query"], json!(["a@b.c"]));
+    }
+
+    #[test]
+    fn dates_must_be_iso_8601() {
+        assert!(check_date("d", "2026-10-01T00:00:00Z").is_ok());
+        assert!(check_date("d", "2026-10-01T00:00:00.000Z").is_ok());
+        for bad in ["2026-10-01", "yesterday", "2026-13-01T00:00:00Z", ""] {
+            assert!(check_date("d", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn operators_are_flattened_from_either_case() {
+        let snake = flatten_operator(&json!({"type": "operator", "details": {
+            "user_id": "u1", "first_name": "Ada", "last_name": "Lovelace", "role": "owner",
+            "availability": "online", "email": "ada@x.io"}}));
+        assert_eq!(snake["name"], "Ada Lovelace");
+        assert_eq!(snake["user_id"], "u1");
+        let camel = flatten_operator(&json!({"details": {"userID": "u2", "firstName": "Grace"}}));
+        assert_eq!(camel["user_id"], "u2");
+        assert_eq!(camel["name"], "Grace");
+        assert!(camel.get("email").is_none());
     }
 
     #[test]
