@@ -562,6 +562,17 @@ fn contact_conversations_by_email_resolve_the_people_id_first() {
     assert!(reqs[0]
         .path
         .ends_with(&format!("/people/conversations/{people_id}/list/2")));
+    // The API reference's placeholder address has no '@' and is still an email to Crisp.
+    h.server.clear_requests();
+    let r = eval(
+        &h,
+        &format!(
+            "return crisp.list_contact_conversations{{contact_id = '{}'}}",
+            seed::PLACEHOLDER_EMAIL
+        ),
+    );
+    assert_eq!(r["data"], json!([]), "{r}");
+    assert_eq!(h.server.requests().len(), 2);
     let r = eval(
         &h,
         "return crisp.list_contact_conversations{contact_id = 'nobody@example.com'}",

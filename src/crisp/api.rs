@@ -787,12 +787,12 @@ fn flatten_operator(operator: &Value) -> Value {
     Value::Object(out)
 }
 
-/// A contact's conversation ids. Only the profile route is known to take an email, so an
-/// email is resolved to its people_id first (crisp-api.md §7.7).
+/// A contact's conversation ids. Only the profile route is known to take an email, so
+/// anything but a people id (a UUID) is resolved to one first (crisp-api.md §7.7).
 fn list_contact_conversations(target: &Target, params: &ValidParams) -> Result<Value, CrispError> {
     let contact_id = required(params, "contact_id")?;
     let page = params.int("page").unwrap_or(1).max(1);
-    let people_id = if contact_id.contains('@') {
+    let people_id = if !is_uuid(contact_id) {
         let path = website_path(
             target,
             &format!("people/profile/{}", encode_segment(contact_id)),
@@ -820,6 +820,16 @@ fn list_contact_conversations(target: &Target, params: &ValidParams) -> Result<V
     );
     let ids = array_data(target.client.get(&path, &[])?)?;
     Ok(json!({ "data": ids, "people_id": people_id, "page": page }))
+}
+
+/// `8-4-4-4-12` hex digits: the shape of Crisp's people ids.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// For type "file", `text` is the URL: name from its path, MIME type from the extension.
@@ -1115,6 +1125,19 @@ mod tests {
         assert_eq!(q[0].0, "search_filter");
         let sent: Value = serde_json::from_str(&q[0].1).unwrap();
         assert_eq!(sent[0]["query"], json!(["a@b.c"]));
+    }
+
+    #[test]
+    fn people_ids_are_uuids() {
+        assert!(is_uuid("cf8e02f8-5ac5-42e5-ae29-09f27e8fb2e6"));
+        for not in [
+            "sam@example.com",
+            "[email protected]",
+            "cf8e02f8-5ac5-42e5-ae29",
+            "",
+        ] {
+            assert!(!is_uuid(not), "{not}");
+        }
     }
 
     #[test]
