@@ -733,6 +733,19 @@ fn new_routes_serve_user_and_plugin_tokens_and_explain_tier_refusals() {
     );
     let msg = error_of(&r);
     assert!(msg.contains("website:conversation:states"), "{msg}");
+    // A website token is told which tiers Crisp serves the route to.
+    h.server.push_fault(Fault::envelope(
+        "/operators/list",
+        403,
+        "restricted_route_tier",
+    ));
+    let r = eval_as(&h, Tier::Website, &[], "return crisp.list_operators{}");
+    let msg = error_of(&r);
+    assert!(
+        msg.contains("tier 'website'") && msg.contains("user and plugin tokens"),
+        "{msg}"
+    );
+    assert_eq!(r["error"]["kind"], "auth");
     // Nothing was resolved by the refused call.
     assert_eq!(
         h.server.conversation("session_abc123").unwrap()["state"],

@@ -986,13 +986,19 @@ fn explain(
         (_, "restricted_route_tier") | (403, _)
             if reason != "not_allowed" && spec.name != "get_current_user" =>
         {
-            let scope = plugin_scope(spec.name)
-                .map(|s| format!("; a production plugin token also needs the scope '{s}'"))
-                .unwrap_or_default();
-            format!(
-                "account '{account}' uses tier '{tier}', which may not call {}: Crisp serves it to user and plugin tokens{scope} (see :doc errors)",
-                spec.name
-            )
+            let name = spec.name;
+            match (tier, plugin_scope(name)) {
+                (Tier::Plugin, Some(scope)) => format!(
+                    "account '{account}' (tier 'plugin') was refused {name}: a production plugin token needs the scope '{scope}' (development tokens need none); add it to the plugin's scopes in the Crisp Marketplace"
+                ),
+                (Tier::User, _) => format!(
+                    "account '{account}' (tier 'user') was refused {name}: the operator may lack the rights for it on website {}",
+                    target.website_id
+                ),
+                _ => format!(
+                    "account '{account}' uses tier '{tier}', which may not call {name}: Crisp serves it to user and plugin tokens (see :doc errors)"
+                ),
+            }
         }
         (_, "restricted_route_tier") => format!(
             "account '{account}' uses tier '{tier}', which may not call {}; this route needs another tier (see :doc errors)",
