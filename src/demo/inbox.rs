@@ -370,140 +370,137 @@ fn conversation_mut<'s>(seed: &'s mut Seed, sid: &str) -> Result<&'s mut Value, 
         .ok_or_else(|| fail(404, "not_found", "conversation not found"))
 }
 
-/// `PATCH .../state`: `{state}`. Resolving ends the wait; reopening starts one.
-pub(super) fn set_state(seed: &mut Seed, sid: &str, body: &str, now: i64) -> Reply {
-    let mut run = || -> Result<Reply, Reply> {
-        let body = body_object(body)?;
-        let state = match body.get("state").and_then(Value::as_str) {
-            Some(s @ ("pending" | "unresolved" | "resolved")) => s.to_string(),
-            _ => {
-                return Err(fail(
-                    400,
-                    "invalid_data",
-                    "state must be pending, unresolved or resolved",
-                ))
-            }
-        };
-        let conversation = conversation_mut(seed, sid)?;
-        let status = match state.as_str() {
-            "pending" => 0,
-            "unresolved" => 1,
-            _ => 2,
-        };
-        let obj = conversation
-            .as_object_mut()
-            .ok_or_else(|| fail(500, "error", "bad conversation"))?;
-        if state == "resolved" {
-            obj.remove("waiting_since");
-        } else if !obj.contains_key("waiting_since") {
-            obj.insert("waiting_since".into(), json!(now));
+/// `PATCH .../state`: `{state}`. Resolving ends the wait; reopening starts one. Here and in
+/// the other writes, `Err` is the refusal to answer with.
+pub(super) fn set_state(seed: &mut Seed, sid: &str, body: &str, now: i64) -> Result<Reply, Reply> {
+    let body = body_object(body)?;
+    let state = match body.get("state").and_then(Value::as_str) {
+        Some(s @ ("pending" | "unresolved" | "resolved")) => s.to_string(),
+        _ => {
+            return Err(fail(
+                400,
+                "invalid_data",
+                "state must be pending, unresolved or resolved",
+            ))
         }
-        obj.insert("state".into(), json!(state));
-        obj.insert("status".into(), json!(status));
-        Ok(ok(200, "updated", json!({})))
     };
-    run().unwrap_or_else(|e| e)
+    let conversation = conversation_mut(seed, sid)?;
+    let status = match state.as_str() {
+        "pending" => 0,
+        "unresolved" => 1,
+        _ => 2,
+    };
+    let obj = conversation
+        .as_object_mut()
+        .ok_or_else(|| fail(500, "error", "bad conversation"))?;
+    if state == "resolved" {
+        obj.remove("waiting_since");
+    } else if !obj.contains_key("waiting_since") {
+        obj.insert("waiting_since".into(), json!(now));
+    }
+    obj.insert("state".into(), json!(state));
+    obj.insert("status".into(), json!(status));
+    Ok(ok(200, "updated", json!({})))
 }
 
 /// `PATCH .../read`: `{from, origin, fingerprints?}`. Crisp requires `origin`
 /// (node-crisp-api#29). The visitor's messages become read, and `unread.operator` drops.
-pub(super) fn mark_read(seed: &mut Seed, sid: &str, body: &str) -> Reply {
-    let mut run = || -> Result<Reply, Reply> {
-        let body = body_object(body)?;
-        for field in ["from", "origin"] {
-            if !body.get(field).is_some_and(Value::is_string) {
-                return Err(fail(
-                    400,
-                    "invalid_data",
-                    &format!("data should have required property '.{field}'"),
-                ));
-            }
+pub(super) fn mark_read(seed: &mut Seed, sid: &str, body: &str) -> Result<Reply, Reply> {
+    let body = body_object(body)?;
+    for field in ["from", "origin"] {
+        if !body.get(field).is_some_and(Value::is_string) {
+            return Err(fail(
+                400,
+                "invalid_data",
+                &format!("data should have required property '.{field}'"),
+            ));
         }
-        let only: Option<Vec<i64>> = match body.get("fingerprints") {
-            None => None,
-            Some(Value::Array(items)) => Some(
-                items
-                    .iter()
-                    .map(Value::as_i64)
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| fail(400, "invalid_data", "fingerprints must be integers"))?,
-            ),
-            Some(_) => return Err(fail(400, "invalid_data", "fingerprints must be an array")),
-        };
-        conversation_mut(seed, sid)?;
-        let messages = seed.messages.entry(sid.to_string()).or_default();
-        for message in messages.iter_mut() {
-            let chosen = only.as_ref().is_none_or(|fps| {
-                message["fingerprint"]
-                    .as_i64()
-                    .is_some_and(|fp| fps.contains(&fp))
-            });
-            if chosen && message["from"] == "user" {
-                message["read"] = json!("chat");
-            }
-        }
-        // Unread: the visitor's messages after the last one an operator read or answered.
-        let unread = messages
-            .iter()
-            .rev()
-            .take_while(|m| m["from"] == "user" && m["read"].as_str().unwrap_or("").is_empty())
-            .count();
-        let conversation = conversation_mut(seed, sid)?;
-        let before = conversation["unread"]["operator"].as_u64().unwrap_or(0) as usize;
-        conversation["unread"]["operator"] = json!(unread.min(before));
-        Ok(ok(200, "updated", json!({})))
+    }
+    let only: Option<Vec<i64>> = match body.get("fingerprints") {
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(Value::as_i64)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| fail(400, "invalid_data", "fingerprints must be integers"))?,
+        ),
+        Some(_) => return Err(fail(400, "invalid_data", "fingerprints must be an array")),
     };
-    run().unwrap_or_else(|e| e)
+    conversation_mut(seed, sid)?;
+    let messages = seed.messages.entry(sid.to_string()).or_default();
+    for message in messages.iter_mut() {
+        let chosen = only.as_ref().is_none_or(|fps| {
+            message["fingerprint"]
+                .as_i64()
+                .is_some_and(|fp| fps.contains(&fp))
+        });
+        if chosen && message["from"] == "user" {
+            message["read"] = json!("chat");
+        }
+    }
+    // Unread: the visitor's messages after the last one an operator read or answered.
+    let unread = messages
+        .iter()
+        .rev()
+        .take_while(|m| m["from"] == "user" && m["read"].as_str().unwrap_or("").is_empty())
+        .count();
+    let conversation = conversation_mut(seed, sid)?;
+    let before = conversation["unread"]["operator"].as_u64().unwrap_or(0) as usize;
+    conversation["unread"]["operator"] = json!(unread.min(before));
+    Ok(ok(200, "updated", json!({})))
 }
 
 /// `PATCH .../routing`: `{assigned: {user_id}}`, or `{assigned: null}` to unassign.
-pub(super) fn set_routing(seed: &mut Seed, operators: &[Value], sid: &str, body: &str) -> Reply {
-    let mut run = || -> Result<Reply, Reply> {
-        let body = body_object(body)?;
-        let assigned = match body.get("assigned") {
-            Some(Value::Null) => None,
-            Some(Value::Object(a)) => match a.get("user_id").and_then(Value::as_str) {
-                Some(id) if operators.iter().any(|o| o["details"]["user_id"] == id) => {
-                    Some(id.to_string())
-                }
-                Some(_) => {
-                    return Err(fail(
-                        400,
-                        "invalid_data",
-                        "assigned.user_id is not an operator of this website",
-                    ))
-                }
-                None => {
-                    return Err(fail(
-                        400,
-                        "invalid_data",
-                        "assigned must be {user_id} or null",
-                    ))
-                }
-            },
-            _ => {
+pub(super) fn set_routing(
+    seed: &mut Seed,
+    operators: &[Value],
+    sid: &str,
+    body: &str,
+) -> Result<Reply, Reply> {
+    let body = body_object(body)?;
+    let assigned = match body.get("assigned") {
+        Some(Value::Null) => None,
+        Some(Value::Object(a)) => match a.get("user_id").and_then(Value::as_str) {
+            Some(id) if operators.iter().any(|o| o["details"]["user_id"] == id) => {
+                Some(id.to_string())
+            }
+            Some(_) => {
                 return Err(fail(
                     400,
                     "invalid_data",
-                    "data should have required property '.assigned'",
+                    "assigned.user_id is not an operator of this website",
                 ))
             }
-        };
-        let conversation = conversation_mut(seed, sid)?;
-        let obj = conversation
-            .as_object_mut()
-            .ok_or_else(|| fail(500, "error", "bad conversation"))?;
-        match assigned {
-            Some(id) => {
-                obj.insert("assigned".into(), json!({ "user_id": id }));
-            }
             None => {
-                obj.remove("assigned");
+                return Err(fail(
+                    400,
+                    "invalid_data",
+                    "assigned must be {user_id} or null",
+                ))
             }
+        },
+        _ => {
+            return Err(fail(
+                400,
+                "invalid_data",
+                "data should have required property '.assigned'",
+            ))
         }
-        Ok(ok(200, "updated", json!({})))
     };
-    run().unwrap_or_else(|e| e)
+    let conversation = conversation_mut(seed, sid)?;
+    let obj = conversation
+        .as_object_mut()
+        .ok_or_else(|| fail(500, "error", "bad conversation"))?;
+    match assigned {
+        Some(id) => {
+            obj.insert("assigned".into(), json!({ "user_id": id }));
+        }
+        None => {
+            obj.remove("assigned");
+        }
+    }
+    Ok(ok(200, "updated", json!({})))
 }
 
 /// Metas a PATCH may set as strings (GO `ConversationMetaUpdate`).
@@ -512,54 +509,51 @@ const STRING_METAS: &[&str] = &[
 ];
 
 /// `PATCH .../meta`: the given metas replace the stored ones; `data` keys are merged.
-pub(super) fn update_meta(seed: &mut Seed, sid: &str, body: &str) -> Reply {
-    let mut run = || -> Result<Reply, Reply> {
-        let body = body_object(body)?;
-        if body.is_empty() {
-            return Err(fail(400, "invalid_data", "nothing to update"));
+pub(super) fn update_meta(seed: &mut Seed, sid: &str, body: &str) -> Result<Reply, Reply> {
+    let body = body_object(body)?;
+    if body.is_empty() {
+        return Err(fail(400, "invalid_data", "nothing to update"));
+    }
+    for (key, value) in &body {
+        let fits = match key.as_str() {
+            k if STRING_METAS.contains(&k) => value.is_string(),
+            "segments" => value
+                .as_array()
+                .is_some_and(|s| s.iter().all(Value::is_string)),
+            "data" => value.as_object().is_some_and(|d| {
+                d.values()
+                    .all(|v| v.is_string() || v.is_number() || v.is_boolean())
+            }),
+            "device" => value.is_object(),
+            _ => false,
+        };
+        if !fits {
+            return Err(fail(
+                400,
+                "invalid_data",
+                &format!("meta '{key}' is unknown or has the wrong type"),
+            ));
         }
-        for (key, value) in &body {
-            let fits = match key.as_str() {
-                k if STRING_METAS.contains(&k) => value.is_string(),
-                "segments" => value
-                    .as_array()
-                    .is_some_and(|s| s.iter().all(Value::is_string)),
-                "data" => value.as_object().is_some_and(|d| {
-                    d.values()
-                        .all(|v| v.is_string() || v.is_number() || v.is_boolean())
-                }),
-                "device" => value.is_object(),
-                _ => false,
-            };
-            if !fits {
-                return Err(fail(
-                    400,
-                    "invalid_data",
-                    &format!("meta '{key}' is unknown or has the wrong type"),
-                ));
+    }
+    let conversation = conversation_mut(seed, sid)?;
+    let meta = conversation
+        .as_object_mut()
+        .ok_or_else(|| fail(500, "error", "bad conversation"))?
+        .entry("meta")
+        .or_insert_with(|| json!({}));
+    for (key, value) in body {
+        if key == "data" {
+            if !meta["data"].is_object() {
+                meta["data"] = json!({});
             }
-        }
-        let conversation = conversation_mut(seed, sid)?;
-        let meta = conversation
-            .as_object_mut()
-            .ok_or_else(|| fail(500, "error", "bad conversation"))?
-            .entry("meta")
-            .or_insert_with(|| json!({}));
-        for (key, value) in body {
-            if key == "data" {
-                if !meta["data"].is_object() {
-                    meta["data"] = json!({});
-                }
-                if let (Some(stored), Value::Object(new)) = (meta["data"].as_object_mut(), value) {
-                    stored.extend(new);
-                }
-            } else {
-                meta[key.as_str()] = value;
+            if let (Some(stored), Value::Object(new)) = (meta["data"].as_object_mut(), value) {
+                stored.extend(new);
             }
+        } else {
+            meta[key.as_str()] = value;
         }
-        Ok(ok(200, "updated", json!({})))
-    };
-    run().unwrap_or_else(|e| e)
+    }
+    Ok(ok(200, "updated", json!({})))
 }
 
 /// `GET people/conversations/{people_id}/list/{page}`: session ids, newest first.

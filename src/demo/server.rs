@@ -547,18 +547,19 @@ fn route(st: &mut State, req: &RecordedRequest) -> Reply {
         }
         ("PATCH", ["website", _, "conversation", sid, "state"]) => {
             inbox::set_state(&mut st.seed, sid, &req.body, now_ms())
+                .unwrap_or_else(|refusal| refusal)
         }
         ("PATCH", ["website", _, "conversation", sid, "read"]) => {
-            inbox::mark_read(&mut st.seed, sid, &req.body)
+            inbox::mark_read(&mut st.seed, sid, &req.body).unwrap_or_else(|refusal| refusal)
         }
         ("PATCH", ["website", _, "conversation", sid, "routing"]) => {
             let State {
                 seed, operators, ..
             } = st;
-            inbox::set_routing(seed, operators, sid, &req.body)
+            inbox::set_routing(seed, operators, sid, &req.body).unwrap_or_else(|refusal| refusal)
         }
         ("PATCH", ["website", _, "conversation", sid, "meta"]) => {
-            inbox::update_meta(&mut st.seed, sid, &req.body)
+            inbox::update_meta(&mut st.seed, sid, &req.body).unwrap_or_else(|refusal| refusal)
         }
         ("GET", ["website", _, "campaigns", "list", page]) => {
             list_page(&st.seed.campaigns, page, param("per_page"))
