@@ -1,6 +1,7 @@
 //! The built-in demo Crisp: a seeded inbox served on loopback, so everything works with no
 //! Crisp account and nothing leaves the machine.
 
+pub mod activity;
 pub mod seed;
 pub mod server;
 
