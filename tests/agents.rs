@@ -328,7 +328,8 @@ fn the_registry_as_json() {
             "list_contacts",
             "get_contact",
             "list_campaigns",
-            "get_current_user"
+            "get_current_user",
+            "request"
         ]
     );
     let send = &doc["functions"][2];

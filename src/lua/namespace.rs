@@ -453,17 +453,17 @@ fn watch_options(
         };
         let name = k.to_string_lossy();
         match (name.as_str(), v) {
-            ("interval", Value::Integer(n)) if n as f64 >= watch::MIN_INTERVAL_SECS => {
-                options.interval = std::time::Duration::from_secs(n as u64);
-            }
-            ("interval", Value::Number(n))
-                if n.is_finite() && n >= watch::MIN_INTERVAL_SECS && n <= 86_400.0 =>
+            ("interval", v @ (Value::Integer(_) | Value::Number(_)))
+                if v
+                    .as_f64()
+                    .is_some_and(|n| (watch::MIN_INTERVAL_SECS..=86_400.0).contains(&n)) =>
             {
-                options.interval = std::time::Duration::from_secs_f64(n);
+                let secs = v.as_f64().unwrap_or(watch::DEFAULT_INTERVAL_SECS);
+                options.interval = std::time::Duration::from_secs_f64(secs);
             }
             ("interval", other) => {
                 return Err(invalid(format!(
-                    "interval must be a number of seconds >= {}, got {}",
+                    "interval must be a number of seconds from {} to 86400, got {}",
                     watch::MIN_INTERVAL_SECS,
                     describe(&other)
                 )))
