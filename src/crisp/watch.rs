@@ -86,16 +86,19 @@ impl Stats {
         }
     }
 
-    /// Requests per minute since the start (over at least one minute, so the first poll does
-    /// not read as a huge rate).
-    pub fn requests_per_minute(&self) -> f64 {
-        let minutes = (self.started.elapsed().as_secs_f64() / 60.0).max(1.0);
-        self.requests as f64 / minutes
+    /// Requests per minute since the start, over at least one interval (so the first poll
+    /// reads as the pace it sets, not as a burst).
+    pub fn requests_per_minute(&self, interval: Duration) -> f64 {
+        let elapsed = self.started.elapsed().max(interval).as_secs_f64();
+        if elapsed <= 0.0 {
+            return 0.0;
+        }
+        self.requests as f64 * 60.0 / elapsed
     }
 
     /// One line for stderr: what watching costs against Crisp's daily quotas.
     pub fn summary(&self, interval: Duration) -> String {
-        let per_minute = self.requests_per_minute();
+        let per_minute = self.requests_per_minute(interval);
         format!(
             "watch: {} requests in {} polls ({:.1}/min, about {:.0}/day at this pace; daily quotas are 5,000 to 10,000), {} new messages, polling every {}s",
             self.requests,
@@ -115,7 +118,7 @@ impl Stats {
             "list_requests": self.list_requests,
             "message_requests": self.message_requests,
             "messages": self.messages,
-            "requests_per_minute": self.requests_per_minute(),
+            "requests_per_minute": self.requests_per_minute(interval),
             "elapsed": self.started.elapsed().as_secs_f64(),
             "interval": interval.as_secs_f64(),
             "consecutive_failures": self.consecutive_failures,
