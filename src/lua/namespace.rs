@@ -454,11 +454,9 @@ fn watch_options(
         let name = k.to_string_lossy();
         match (name.as_str(), v) {
             ("interval", v @ (Value::Integer(_) | Value::Number(_)))
-                if v
-                    .as_f64()
-                    .is_some_and(|n| (watch::MIN_INTERVAL_SECS..=86_400.0).contains(&n)) =>
+                if seconds(&v).is_some_and(|n| (watch::MIN_INTERVAL_SECS..=86_400.0).contains(&n)) =>
             {
-                let secs = v.as_f64().unwrap_or(watch::DEFAULT_INTERVAL_SECS);
+                let secs = seconds(&v).unwrap_or(watch::DEFAULT_INTERVAL_SECS);
                 options.interval = std::time::Duration::from_secs_f64(secs);
             }
             ("interval", other) => {
@@ -515,6 +513,15 @@ fn watch_options(
         }
     }
     Ok((options, filter_fn, polls))
+}
+
+/// A Lua number (integer or float) as seconds.
+fn seconds(v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(n) => Some(*n as f64),
+        Value::Number(n) => Some(*n),
+        _ => None,
+    }
 }
 
 /// A value as an error message shows it.
