@@ -307,6 +307,7 @@ fn redirects_are_not_followed_and_head_reads_only_the_status() {
         Step::json(302, "").header("Location", &format!("{}/user/account", elsewhere.url())),
         Step::json(307, "").header("Location", &format!("{}/x", elsewhere.url())),
         Step::json(200, ""),
+        Step::json(404, ""),
     ]);
     let home = tempfile::tempdir().unwrap();
     let mut cmd = common::hermetic(home.path());
@@ -316,19 +317,28 @@ fn redirects_are_not_followed_and_head_reads_only_the_status() {
            local a = try{method = "GET", path = "user/account"}
            local b = try{method = "POST", path = "website/{website_id}/conversation", body = {}}
            local c = crisp.request{method = "HEAD", path = "website/{website_id}/conversation/session_abc123"}
-           return a, b, c.status, c.data == nil"#,
+           local ok, d = pcall(crisp.request, {method = "HEAD", path = "website/{website_id}/conversation/session_nope"})
+           return a, b, c.status, c.data == nil, d.status, tostring(d)"#,
     );
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(
-        line["values"],
-        json!([[302, "redirect"], [307, "redirect"], 200, true]),
+        line["values"].as_array().unwrap()[..4],
+        json!([[302, "redirect"], [307, "redirect"], 200, true])
+            .as_array()
+            .unwrap()[..],
         "{line}"
+    );
+    assert_eq!(line["values"][4], 404, "{line}");
+    let message = line["values"][5].as_str().unwrap();
+    assert!(
+        message.contains("HTTP 404") && message.contains("no such route or resource"),
+        "{message}"
     );
     assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
     let methods: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
-    assert_eq!(methods, ["GET", "POST", "HEAD"]);
+    assert_eq!(methods, ["GET", "POST", "HEAD", "HEAD"]);
 }
 
 #[test]

@@ -368,7 +368,14 @@ impl Client {
                 body,
             } => {
                 // HEAD answers carry no body: only the status speaks.
-                if method == Method::Head && (200..300).contains(&status) {
+                if method == Method::Head && !(300..400).contains(&status) {
+                    if status >= 400 {
+                        return Err(CrispError::Api {
+                            status,
+                            reason: "http_error".into(),
+                            hint: status_hint(status).into(),
+                        });
+                    }
                     return Ok(Answer {
                         status,
                         envelope: Tape::from_value(&Value::Object(Default::default())),
