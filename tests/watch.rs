@@ -554,3 +554,38 @@ fn ctrl_c_stops_a_watch_at_the_prompt_and_the_session_goes_on() {
     s.send_line(":quit").unwrap();
     s.expect(expectrl::Eof).unwrap();
 }
+
+#[test]
+fn demo_server_activity_reaches_a_separate_watch() {
+    let home = tempfile::tempdir().unwrap();
+    let mut server = common::hermetic(home.path());
+    server.args(["demo-server", "--demo-activity", "0.02"]);
+    let server = Running::start(server);
+    // The variables it prints point a client at it.
+    let mut vars = Vec::new();
+    while vars.len() < 5 {
+        let line = server
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("demo-server prints its variables");
+        if let Some((k, v)) = line.split_once('=') {
+            vars.push((k.to_string(), v.to_string()));
+        }
+    }
+    let mut cmd = common::hermetic(home.path());
+    cmd.envs(vars.iter().cloned())
+        .args(["watch", "--json", "--interval", "0.05", "--polls", "40"]);
+    let (status, stdout, stderr) = common::run(&mut assert_cmd::Command::from_std(cmd));
+    let mut server = server;
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    assert_eq!(status, 0, "{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty(), "no simulated visitor wrote: {stderr}");
+    assert!(lines
+        .iter()
+        .all(|m| m["conversation"]["nickname"].is_string()));
+}
