@@ -540,6 +540,8 @@ struct WatchState {
     pending: VecDeque<serde_json::Value>,
     polls_left: Option<u64>,
     polled: bool,
+    /// A final error, raised once the messages read before it have been handed out.
+    failed: Option<CrispError>,
 }
 
 /// `crisp.watch{interval?, filter?, since?, polls?}`: an iterator over new messages as they
@@ -567,6 +569,7 @@ fn watch_function(
             pending: VecDeque::new(),
             polls_left: polls,
             polled: false,
+            failed: None,
         });
         let object = lua.create_table()?;
         let stats_of =
@@ -608,7 +611,10 @@ fn watch_function(
                         return Ok((true, value));
                     }
                     let delay = {
-                        let st = state.borrow();
+                        let mut st = state.borrow_mut();
+                        if let Some(e) = st.failed.take() {
+                            return fail(lua, &e);
+                        }
                         if st.polls_left == Some(0) {
                             return Ok((true, Value::Nil));
                         }
@@ -639,7 +645,8 @@ fn watch_function(
                     st.pending.extend(poll.messages);
                     if let Some(e) = poll.error {
                         if matches!(e, CrispError::Interrupted) || !watch::is_transient(&e) {
-                            return fail(lua, &e);
+                            st.failed = Some(e);
+                            continue;
                         }
                         if output == WatchOutput::Human {
                             eprintln!(
