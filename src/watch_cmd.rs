@@ -73,6 +73,8 @@ pub fn run(cli: &Cli, args: &WatchArgs) -> anyhow::Result<u8> {
     });
     let timed_out = || deadline.is_some_and(|(_, at)| Instant::now() >= at);
     let stop = || cancel.load(Ordering::SeqCst) || timed_out();
+    // `crisp-repl --json watch` means the same as `crisp-repl watch --json`.
+    let json = args.json || cli.json;
     let mut polls_left = args.polls;
     loop {
         if watcher.stats.polls > 0 && !watch::wait(watcher.next_delay(), &stop) {
@@ -88,7 +90,7 @@ pub fn run(cli: &Cli, args: &WatchArgs) -> anyhow::Result<u8> {
             Err(e) => return Ok(fatal(&e)),
         };
         for message in &poll.messages {
-            if args.json {
+            if json {
                 write_json_line(message);
             } else {
                 print_line(message);
