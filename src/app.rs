@@ -14,7 +14,7 @@ use crate::config::{self, ConfigFile};
 use crate::crisp::api::WritePolicy;
 use crate::crisp::client::ClientOptions;
 use crate::demo::{self, DemoServer};
-use crate::lua::namespace::CrispRuntime;
+use crate::lua::namespace::{CrispRuntime, WatchOutput};
 use crate::lua::session::{Completeness, EvalError, Session, SourceKind};
 use crate::output::{self, Mode, Output};
 
@@ -24,11 +24,16 @@ use crate::output::{self, Mode, Output};
 pub struct UsageError(pub String);
 
 /// Run the program; the returned number is the exit status.
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
-    match cli.command {
-        Some(Command::DemoServer { port, size }) => run_demo_server(port, size),
+pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
+    match cli.command.take() {
+        Some(Command::DemoServer {
+            port,
+            size,
+            demo_activity,
+        }) => run_demo_server(port, size, demo_activity),
         Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
         Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
+        Some(Command::Watch(args)) => crate::watch_cmd::run(&cli, &args),
         None => run_lua(cli),
     }
 }
@@ -55,9 +60,13 @@ fn run_doc(name: Option<&str>, json: bool) -> anyhow::Result<u8> {
     }
 }
 
-fn run_demo_server(port: u16, size: usize) -> anyhow::Result<u8> {
+fn run_demo_server(port: u16, size: usize, activity: Option<f64>) -> anyhow::Result<u8> {
     let server = DemoServer::start(&format!("127.0.0.1:{port}"), size)
         .with_context(|| format!("cannot start the demo server on 127.0.0.1:{port}"))?;
+    let _activity = activity
+        .map(|secs| positive_secs(secs, "--demo-activity"))
+        .transpose()?
+        .map(|every| server.start_activity(every));
     let token = demo::demo_token(crate::crisp::Tier::User);
     println!("CRISP_API_URL={}", server.url());
     println!("CRISP_WEBSITE_ID={}", demo::DEMO_WEBSITE_ID);
@@ -72,19 +81,32 @@ fn run_demo_server(port: u16, size: usize) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The accounts and their clients; also the demo server, kept alive as long as they are.
-struct Runtime {
-    runtime: Rc<CrispRuntime>,
+/// The accounts and their clients; also the demo server (and its simulated visitors), kept
+/// alive as long as they are.
+pub(crate) struct Runtime {
+    pub(crate) runtime: Rc<CrispRuntime>,
+    // Declared before the server, so the visitors stop first.
+    _activity: Option<demo::activity::Activity>,
     _demo: Option<DemoServer>,
     demo_url: Option<String>,
 }
 
-fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
+pub(crate) fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
     if cli.read_only && cli.dry_run {
         return Err(
             UsageError("--read-only and --dry-run do not go together: choose one".into()).into(),
         );
     }
+    if cli.demo_activity.is_some() && !cli.demo {
+        return Err(UsageError(
+            "--demo-activity goes with --demo (or use demo-server --demo-activity)".into(),
+        )
+        .into());
+    }
+    let activity_every = cli
+        .demo_activity
+        .map(|s| positive_secs(s, "--demo-activity"))
+        .transpose()?;
     let env = Env::from_process();
     let (accounts, demo) = if cli.demo {
         let server = DemoServer::start("127.0.0.1:0", cli.demo_size)
@@ -119,15 +141,20 @@ fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
         runtime.cancel = Some(Arc::new(AtomicBool::new(false)));
     }
     let demo_url = demo.as_ref().map(DemoServer::url);
+    let activity = demo
+        .as_ref()
+        .zip(activity_every)
+        .map(|(server, every)| server.start_activity(every));
     Ok(Runtime {
         runtime: Rc::new(runtime),
+        _activity: activity,
         _demo: demo,
         demo_url,
     })
 }
 
 /// Seconds from the command line as a Duration; never panics on odd input.
-fn positive_secs(s: f64, what: &str) -> Result<Duration, UsageError> {
+pub(crate) fn positive_secs(s: f64, what: &str) -> Result<Duration, UsageError> {
     match Duration::try_from_secs_f64(s) {
         Ok(d) if !d.is_zero() => Ok(d),
         _ => Err(UsageError(format!(
@@ -170,6 +197,11 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
     let scripted = !cli.execute.is_empty() || cli.file.is_some();
     let interactive = !scripted && stdin_tty;
     let rt = build_runtime(&cli, interactive)?;
+    rt.runtime.watch_output.set(match mode {
+        Mode::Json => WatchOutput::JsonLines,
+        Mode::Human => WatchOutput::Human,
+        Mode::Plain => WatchOutput::Quiet,
+    });
     let no_color = std::env::var("NO_COLOR").ok();
     let mut output = Output::new(mode, output::colour_enabled(mode, no_color.as_deref()));
     if !cli.no_pager {

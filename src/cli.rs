@@ -53,6 +53,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
     pub demo_size: usize,
 
+    /// With --demo: simulated visitors write a message about every SECS seconds (for crisp.watch).
+    #[arg(long, value_name = "SECS")]
+    pub demo_activity: Option<f64>,
+
     /// One JSON line per evaluation on stdout (for programs and agents).
     #[arg(long)]
     pub json: bool,
@@ -111,5 +115,38 @@ pub enum Command {
         /// Conversations in the demo inbox.
         #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
         size: usize,
+        /// Simulated visitors write a message about every SECS seconds.
+        #[arg(long, value_name = "SECS")]
+        demo_activity: Option<f64>,
     },
+    /// Print new messages across the inbox as they arrive, until Ctrl-C (exit status 0).
+    Watch(WatchArgs),
+}
+
+/// `crisp-repl watch`: the shell's `crisp.watch`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  crisp-repl watch --interval 30
+  crisp-repl watch --json | jq -r .content
+  crisp-repl --demo --demo-activity 2 watch --interval 1
+  crisp-repl watch --filter filter_unread=1 --account support")]
+pub struct WatchArgs {
+    /// Seconds between polls (each poll is one request, plus one per changed conversation).
+    #[arg(long, value_name = "SECS", default_value_t = crate::crisp::watch::DEFAULT_INTERVAL_SECS)]
+    pub interval: f64,
+    /// One JSON object per message on stdout, flushed as it arrives.
+    #[arg(long)]
+    pub json: bool,
+    /// The account to watch.
+    #[arg(long, value_name = "NAME", default_value = crate::accounts::DEFAULT_ACCOUNT)]
+    pub account: String,
+    /// A list_conversations option passed to every list request (repeatable), e.g. filter_unread=1.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub filter: Vec<String>,
+    /// Also print messages newer than this time (ms since the epoch) on the first poll.
+    #[arg(long, value_name = "MS")]
+    pub since: Option<i64>,
+    /// Stop after this many polls (exit status 0).
+    #[arg(long, value_name = "N")]
+    pub polls: Option<u64>,
 }

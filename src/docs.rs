@@ -164,6 +164,7 @@ pub fn registry_json() -> Value {
         "helpers": [
             {"name": "paginate", "signature": "crisp.paginate(list_function, params)", "summary": "An iterator over every item of a list function, across pages."},
             {"name": "all", "signature": "crisp.all(list_function, params, max_items)", "summary": "Every item of a list function in one array; fails past max_items (default 10000)."},
+            {"name": "watch", "signature": "crisp.watch{interval?, filter?, since?, polls?}", "summary": "An iterator over new messages across the inbox as they arrive (polling; see :doc watch)."},
         ],
         "errors": {
             "fields": ["message", "fn", "account", "kind", "status", "reason"],

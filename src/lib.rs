@@ -22,3 +22,4 @@ pub mod private_fs;
 pub mod render;
 pub mod repl;
 pub mod tape;
+pub mod watch_cmd;

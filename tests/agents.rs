@@ -334,7 +334,8 @@ fn the_registry_as_json() {
             "assign_conversation",
             "update_conversation_meta",
             "list_operators",
-            "list_contact_conversations"
+            "list_contact_conversations",
+            "request"
         ]
     );
     let send = &doc["functions"][2];

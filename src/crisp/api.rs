@@ -56,6 +56,10 @@ pub fn call(
     params: &ValidParams,
     policy: WritePolicy,
 ) -> Result<Tape, CrispError> {
+    // Any route: whether it writes depends on its method (crisp/request.rs decides).
+    if spec.name == "request" {
+        return super::request::call(target, params, policy);
+    }
     if spec.writes && policy == WritePolicy::ReadOnly {
         return Err(CrispError::ReadOnly(spec.name.to_string()));
     }

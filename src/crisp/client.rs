@@ -117,20 +117,41 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The HTTP methods Crisp's REST API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
+pub enum Method {
     Get,
+    Head,
     Post,
+    Put,
     Patch,
+    Delete,
 }
 
 impl Method {
-    fn as_str(self) -> &'static str {
+    pub const ALL: [Method; 6] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
+            Method::Head => "HEAD",
             Method::Post => "POST",
+            Method::Put => "PUT",
             Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
+    }
+
+    /// GET and HEAD only read; every other method may change data.
+    pub fn writes(self) -> bool {
+        !matches!(self, Method::Get | Method::Head)
     }
 }
 
@@ -257,6 +278,23 @@ impl Client {
         self.request(Method::Patch, path, &[], Some(body))
     }
 
+    /// Any method, for `crisp.request`: reads are retried as GET is, writes as POST is. A HEAD
+    /// answer has no body: a 2xx gives an `Answer` with no `data`.
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Answer, CrispError> {
+        self.request(method, path, query, body)
+    }
+
+    /// The URL a request for `path` and `query` goes to (what `--dry-run` shows).
+    pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> String {
+        self.url(path, query)
+    }
+
     fn url(&self, path: &str, query: &[(&str, String)]) -> String {
         let mut url = format!("{}/{}", self.options.base_url.trim_end_matches('/'), path);
         for (i, (k, v)) in query.iter().enumerate() {
@@ -310,7 +348,7 @@ impl Client {
                 // A timeout has used the time the user allowed, and a body over the limit will
                 // be over it again: neither is retried.
                 Attempt::Lost(CrispError::Timeout { .. } | CrispError::TooLarge { .. }) => None,
-                Attempt::Lost(_) if method == Method::Get => Some(self.backoff(attempt)),
+                Attempt::Lost(_) if !method.writes() => Some(self.backoff(attempt)),
                 _ => None,
             };
             match retry_delay {
@@ -334,6 +372,20 @@ impl Client {
                 retry_after,
                 body,
             } => {
+                // HEAD answers carry no body: only the status speaks.
+                if method == Method::Head && !(300..400).contains(&status) {
+                    if status >= 400 {
+                        return Err(CrispError::Api {
+                            status,
+                            reason: "http_error".into(),
+                            hint: status_hint(status).into(),
+                        });
+                    }
+                    return Ok(Answer {
+                        status,
+                        envelope: Tape::from_value(&Value::Object(Default::default())),
+                    });
+                }
                 let mut result = parse_envelope(status, &body);
                 if let Err(CrispError::Api { hint, .. }) = &mut result {
                     if matches!(status, 420 | 429) {
@@ -347,6 +399,11 @@ impl Client {
             Attempt::Lost(e) if method == Method::Post => Err(CrispError::Transport(format!(
                 "{}. The message may have been sent: it was not retried, so it cannot be posted twice. Check the conversation with get_conversation before sending again",
                 e.to_string().trim_end_matches('.')
+            ))),
+            Attempt::Lost(e) if method.writes() => Err(CrispError::Transport(format!(
+                "{}. The {} may have been applied: it was not retried, so it cannot happen twice. Check before trying again",
+                e.to_string().trim_end_matches('.'),
+                method.as_str()
             ))),
             Attempt::Lost(e) => Err(match e {
                 CrispError::Transport(detail) if retries > 0 => {
@@ -492,38 +549,39 @@ impl Client {
     /// One try, limited to `timeout` (what is left of the call's time limit).
     fn send(&self, method: Method, url: &str, body: Option<&str>, timeout: Duration) -> Attempt {
         let result = match method {
-            Method::Get => self
-                .agent
-                .get(url)
-                .config()
-                .timeout_global(Some(timeout))
-                .build()
-                .header("Authorization", self.auth_header.expose())
-                .header("X-Crisp-Tier", self.tier.as_str())
-                .header("Accept", "application/json")
-                .call(),
-            Method::Post => self
-                .agent
-                .post(url)
-                .config()
-                .timeout_global(Some(timeout))
-                .build()
-                .header("Authorization", self.auth_header.expose())
-                .header("X-Crisp-Tier", self.tier.as_str())
-                .header("Accept", "application/json")
-                .header("Content-Type", "application/json")
-                .send(body.unwrap_or("{}")),
-            Method::Patch => self
-                .agent
-                .patch(url)
-                .config()
-                .timeout_global(Some(timeout))
-                .build()
-                .header("Authorization", self.auth_header.expose())
-                .header("X-Crisp-Tier", self.tier.as_str())
-                .header("Accept", "application/json")
-                .header("Content-Type", "application/json")
-                .send(body.unwrap_or("{}")),
+            Method::Get | Method::Head | Method::Delete if body.is_none() => {
+                let request = match method {
+                    Method::Head => self.agent.head(url),
+                    Method::Delete => self.agent.delete(url),
+                    _ => self.agent.get(url),
+                };
+                request
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .header("Authorization", self.auth_header.expose())
+                    .header("X-Crisp-Tier", self.tier.as_str())
+                    .header("Accept", "application/json")
+                    .call()
+            }
+            _ => {
+                let request = match method {
+                    Method::Put => self.agent.put(url),
+                    Method::Patch => self.agent.patch(url),
+                    // A DELETE with a body (Crisp's batch removals take one).
+                    Method::Delete => self.agent.delete(url).force_send_body(),
+                    _ => self.agent.post(url),
+                };
+                request
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .header("Authorization", self.auth_header.expose())
+                    .header("X-Crisp-Tier", self.tier.as_str())
+                    .header("Accept", "application/json")
+                    .header("Content-Type", "application/json")
+                    .send(body.unwrap_or("{}"))
+            }
         };
         let mut response = match result {
             Ok(r) => r,
@@ -639,10 +697,11 @@ impl ureq::unversioned::resolver::Resolver for CachingResolver {
 }
 
 fn is_retryable_status(method: Method, status: u16) -> bool {
-    match method {
-        Method::Get => matches!(status, 420 | 429 | 500..=599),
-        // Only a refusal is known not to have posted anything.
-        Method::Post | Method::Patch => matches!(status, 420 | 429),
+    if method.writes() {
+        // Only a refusal is known not to have changed anything.
+        matches!(status, 420 | 429)
+    } else {
+        matches!(status, 420 | 429 | 500..=599)
     }
 }
 

@@ -6,6 +6,8 @@ pub mod client;
 pub mod error;
 pub mod paging;
 pub mod registry;
+pub mod request;
+pub mod watch;
 
 use serde::{Deserialize, Serialize};
 

@@ -314,6 +314,8 @@ pub const CONVERSATION_STATES: &[&str] = &["pending", "unresolved", "resolved"];
 
 /// The message types `send_message` accepts.
 pub const MESSAGE_TYPES: &[&str] = &["text", "note", "file"];
+/// The methods `request` accepts.
+pub const REQUEST_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 /// Who a sent message appears to come from.
 pub const MESSAGE_ORIGINS: &[&str] = &["operator", "user"];
 
@@ -535,6 +537,48 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         ],
         returns: "{ data = {session_id...}, people_id = string, page = int }",
         example: "local ids = crisp.list_contact_conversations({ contact_id = \"[email protected]\" }).data\nfor _, id in ipairs(ids) do print(id) end",
+    },
+    // A helper rather than one route: `writes` is true because it may write; whether a call
+    // does is decided per call from its method (GET and HEAD read), see `crisp/request.rs`.
+    FunctionSpec {
+        name: "request",
+        summary: "Call any Crisp REST v1 route with this account's credentials (GET and HEAD read; other methods write).",
+        params: &[
+            ParamSpec {
+                name: "method",
+                ty: ParamType::Enum {
+                    values: REQUEST_METHODS,
+                },
+                required: true,
+                default: None,
+                description: "The HTTP method.",
+            },
+            ParamSpec {
+                name: "path",
+                ty: ParamType::String { non_empty: true },
+                required: true,
+                default: None,
+                description: "The route relative to /v1, e.g. \"website/{website_id}/operators/list\"; {website_id} is the account's.",
+            },
+            ParamSpec {
+                name: "query",
+                ty: ParamType::Object,
+                required: false,
+                default: None,
+                description: "Query parameters: strings, numbers, booleans (sent as 1/0).",
+            },
+            ParamSpec {
+                name: "body",
+                ty: ParamType::Object,
+                required: false,
+                default: None,
+                description: "The JSON body (not for GET and HEAD).",
+            },
+        ],
+        writes: true,
+        rest: &["METHOD {path} (any route under the API base)"],
+        returns: "{ status = int, reason = string, data = <Crisp's data> }",
+        example: "local ops = crisp.request({ method = \"GET\", path = \"website/{website_id}/operators/list\" })\nprint(ops.status, #ops.data)",
     },
 ];
 

@@ -2,6 +2,7 @@
 //! Crisp account and nothing leaves the machine.
 
 mod inbox;
+pub mod activity;
 pub mod seed;
 pub mod server;
 

@@ -275,11 +275,29 @@ impl DemoServer {
         self.lock().seed.conversations.clone()
     }
 
+    /// Shared access to the inbox, for the simulated visitors of `activity.rs`.
+    pub(super) fn inbox(&self) -> Inbox {
+        Inbox(self.state.clone())
+    }
+
     /// Block until the process is killed (the `demo-server` command).
     pub fn wait(mut self) {
         for worker in std::mem::take(&mut self.workers) {
             let _ = worker.join();
         }
+    }
+}
+
+/// The inbox under the server's lock (`activity.rs` writes visitors' messages through it).
+#[derive(Clone)]
+pub(super) struct Inbox(Arc<Mutex<State>>);
+
+impl Inbox {
+    /// Run `f` on the inbox and the next free message fingerprint.
+    pub(super) fn with<R>(&self, f: impl FnOnce(&mut Seed, &mut i64) -> R) -> R {
+        let mut st = lock(&self.0);
+        let st = &mut *st;
+        f(&mut st.seed, &mut st.next_fingerprint)
     }
 }
 

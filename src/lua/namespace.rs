@@ -4,7 +4,7 @@
 //! touches no keyring and opens no socket). Failures are raised as error tables carrying
 //! `message`, `fn`, `account`, `kind`, `status` and `reason`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +20,7 @@ use crate::crisp::api::{self, Target, WritePolicy};
 use crate::crisp::client::{Client, ClientOptions, Exchange};
 use crate::crisp::error::CrispError;
 use crate::crisp::registry::{self, FunctionSpec, FUNCTIONS};
+use crate::crisp::watch::{self, WatchOptions, Watcher};
 use crate::tape::Tape;
 
 const ERROR_MT: &str = "crisp-repl.error";
@@ -61,6 +62,22 @@ impl Trace {
     }
 }
 
+/// The flag that stops the running evaluation (Ctrl-C, `--timeout`), kept in the Lua state's
+/// app data by the session, so code sleeping in Rust (`crisp.watch`) wakes up for it.
+pub struct StopFlag(pub Arc<AtomicBool>);
+
+/// What `crisp.watch` writes by itself besides yielding messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WatchOutput {
+    /// Nothing (scripts, pipes).
+    #[default]
+    Quiet,
+    /// Start, failures and the request rate on stderr (a person at a terminal).
+    Human,
+    /// Each message as one JSON line on stdout as it arrives (`--json`).
+    JsonLines,
+}
+
 /// The accounts and their clients, shared by every function of the namespace.
 pub struct CrispRuntime {
     pub env: Env,
@@ -69,6 +86,7 @@ pub struct CrispRuntime {
     pub policy: WritePolicy,
     pub trace: Arc<Trace>,
     pub cancel: Option<Arc<AtomicBool>>,
+    pub watch_output: Cell<WatchOutput>,
     clients: RefCell<HashMap<String, (Rc<Client>, CredentialSource)>>,
 }
 
@@ -81,6 +99,7 @@ impl CrispRuntime {
             policy: WritePolicy::Send,
             trace: Arc::new(Trace::default()),
             cancel: None,
+            watch_output: Cell::new(WatchOutput::Quiet),
             clients: RefCell::new(HashMap::new()),
         }
     }
@@ -145,7 +164,7 @@ impl CrispRuntime {
     }
 
     /// Run `f` against the account's client (built on first use).
-    fn with_target<T>(
+    pub fn with_target<T>(
         &self,
         account_name: &str,
         f: impl FnOnce(&Target) -> Result<T, CrispError>,
@@ -235,6 +254,7 @@ fn account_table(lua: &Lua, runtime: &Rc<CrispRuntime>, account: &str) -> mlua::
     }
     table.raw_set("paginate", paginate_function(lua, runtime.clone())?)?;
     table.raw_set("all", all_function(lua, runtime.clone())?)?;
+    table.raw_set("watch", watch_function(lua, runtime.clone(), account)?)?;
     table.set_metatable(Some(missing_field_metatable(lua, account, runtime)?))?;
     Ok(table)
 }
@@ -399,6 +419,276 @@ fn paginate_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua:
     )?;
     let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
     wrap.call(raw)
+}
+
+/// The options `crisp.watch` takes.
+const WATCH_OPTIONS: [&str; 4] = ["interval", "filter", "since", "polls"];
+
+/// `crisp.watch{...}` read into options, the Lua filter function if one was given, and the
+/// number of polls to stop after.
+fn watch_options(
+    lua: &Lua,
+    params: &Value,
+) -> Result<(WatchOptions, Option<mlua::Function>, Option<u64>), CrispError> {
+    let invalid = |m: String| CrispError::Invalid(m);
+    let mut options = WatchOptions::default();
+    let mut filter_fn = None;
+    let mut polls = None;
+    let table = match params {
+        Value::Nil => return Ok((options, None, None)),
+        Value::Table(t) => t,
+        other => {
+            return Err(invalid(format!(
+                "expected a table of options such as {{interval = 5}}, got {}",
+                other.type_name()
+            )))
+        }
+    };
+    for pair in table.clone().pairs::<Value, Value>() {
+        let (k, v) = pair.map_err(|e| invalid(e.to_string()))?;
+        let Value::String(k) = k else {
+            return Err(invalid(
+                "options are named: write crisp.watch{interval = 5}".into(),
+            ));
+        };
+        let name = k.to_string_lossy();
+        match (name.as_str(), v) {
+            ("interval", v @ (Value::Integer(_) | Value::Number(_)))
+                if seconds(&v).is_some_and(|n| (watch::MIN_INTERVAL_SECS..=86_400.0).contains(&n)) =>
+            {
+                let secs = seconds(&v).unwrap_or(watch::DEFAULT_INTERVAL_SECS);
+                options.interval = std::time::Duration::from_secs_f64(secs);
+            }
+            ("interval", other) => {
+                return Err(invalid(format!(
+                    "interval must be a number of seconds from {} to 86400, got {}",
+                    watch::MIN_INTERVAL_SECS,
+                    describe(&other)
+                )))
+            }
+            ("since", Value::Integer(ms)) if ms >= 0 => options.since = Some(ms),
+            ("since", other) => {
+                return Err(invalid(format!(
+                    "since must be a time in ms since the epoch (as message timestamps), got {}",
+                    describe(&other)
+                )))
+            }
+            ("polls", Value::Integer(n)) if n >= 1 => polls = Some(n as u64),
+            ("polls", other) => {
+                return Err(invalid(format!(
+                    "polls must be an integer >= 1, got {}",
+                    describe(&other)
+                )))
+            }
+            ("filter", Value::Function(f)) => filter_fn = Some(f),
+            ("filter", t @ Value::Table(_)) => {
+                let json = convert::to_json(lua, &t);
+                let pairs = crate::crisp::request::query_pairs(Some(&json)).map_err(|_| {
+                    invalid("filter must be a table of list_conversations options such as {filter_unread = true}, or a function(message) returning true to keep it".into())
+                })?;
+                if let Some((k, _)) = pairs
+                    .iter()
+                    .find(|(k, _)| matches!(k.as_str(), "page" | "per_page" | "order_date_updated"))
+                {
+                    return Err(invalid(format!(
+                        "filter cannot set {k}: watch pages through the list itself, newest updated first"
+                    )));
+                }
+                options.list_query = pairs;
+            }
+            ("filter", other) => {
+                return Err(invalid(format!(
+                    "filter must be a table of list_conversations options such as {{filter_unread = true}}, or a function(message) returning true to keep it; got {}",
+                    describe(&other)
+                )))
+            }
+            (unknown, _) => {
+                let mut msg = format!("unknown option '{}'", registry::echo(unknown));
+                if let Some(s) = registry::did_you_mean(unknown, WATCH_OPTIONS) {
+                    msg.push_str(&format!(" (did you mean '{s}'?)"));
+                }
+                msg.push_str(&format!("; accepted: {}", WATCH_OPTIONS.join(", ")));
+                return Err(invalid(msg));
+            }
+        }
+    }
+    Ok((options, filter_fn, polls))
+}
+
+/// A Lua number (integer or float) as seconds.
+fn seconds(v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(n) => Some(*n as f64),
+        Value::Number(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// A value as an error message shows it.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Integer(n) => format!("{n}"),
+        Value::Number(n) => convert::format_float(*n),
+        Value::String(s) => format!("\"{}\"", registry::echo(&s.to_string_lossy())),
+        other => other.type_name().to_string(),
+    }
+}
+
+/// The iterator's state between calls.
+struct WatchState {
+    watcher: Watcher,
+    pending: VecDeque<serde_json::Value>,
+    polls_left: Option<u64>,
+    polled: bool,
+    /// A final error, raised once the messages read before it have been handed out.
+    failed: Option<CrispError>,
+}
+
+/// `crisp.watch{interval?, filter?, since?, polls?}`: an iterator over new messages as they
+/// arrive (see `crisp/watch.rs`). It returns a callable table whose `stats` field is refreshed
+/// after every poll.
+fn watch_function(
+    lua: &Lua,
+    runtime: Rc<CrispRuntime>,
+    account: &str,
+) -> mlua::Result<mlua::Function> {
+    let account = account.to_string();
+    let label = if account == DEFAULT_ACCOUNT {
+        "crisp.watch".to_string()
+    } else {
+        format!("crisp.{account}.watch")
+    };
+    let raw = lua.create_function(move |lua, params: Value| -> mlua::Result<(bool, Value)> {
+        let (options, filter_fn, polls) = match watch_options(lua, &params) {
+            Ok(found) => found,
+            Err(e) => return Ok((false, error_table(lua, &label, &account, &e)?)),
+        };
+        let interval = options.interval;
+        let state = RefCell::new(WatchState {
+            watcher: Watcher::new(options),
+            pending: VecDeque::new(),
+            polls_left: polls,
+            polled: false,
+            failed: None,
+        });
+        let object = lua.create_table()?;
+        let stats_of =
+            move |lua: &Lua, w: &Watcher| convert::to_lua(lua, &w.stats.to_json(interval));
+        object.raw_set("stats", stats_of(lua, &state.borrow().watcher)?)?;
+        // Ctrl-C and --timeout set the session's flag; a REPL's Ctrl-C also the client's.
+        let flags: Vec<Arc<AtomicBool>> = lua
+            .app_data_ref::<StopFlag>()
+            .map(|f| f.0.clone())
+            .into_iter()
+            .chain(runtime.cancel.clone())
+            .collect();
+        let stopped = move || flags.iter().any(|f| f.load(Ordering::Relaxed));
+        let runtime = runtime.clone();
+        let account = account.clone();
+        let label = label.clone();
+        // Called as `w(state, control)` by the generic for: `w` itself comes first.
+        let next = lua.create_function(
+            move |lua, (this, _): (Value, mlua::MultiValue)| -> mlua::Result<(bool, Value)> {
+                let output = runtime.watch_output.get();
+                let fail = |lua: &Lua, e: &CrispError| -> mlua::Result<(bool, Value)> {
+                    Ok((false, error_table(lua, &label, &account, e)?))
+                };
+                loop {
+                    let message = state.borrow_mut().pending.pop_front();
+                    if let Some(message) = message {
+                        let value = convert::to_lua(lua, &message)?;
+                        if let Some(keep) = &filter_fn {
+                            if matches!(
+                                keep.call::<Value>(value.clone())?,
+                                Value::Nil | Value::Boolean(false)
+                            ) {
+                                continue;
+                            }
+                        }
+                        if output == WatchOutput::JsonLines {
+                            write_json_line(&message);
+                        }
+                        return Ok((true, value));
+                    }
+                    let delay = {
+                        let mut st = state.borrow_mut();
+                        if let Some(e) = st.failed.take() {
+                            return fail(lua, &e);
+                        }
+                        if st.polls_left == Some(0) {
+                            return Ok((true, Value::Nil));
+                        }
+                        st.polled.then(|| st.watcher.next_delay())
+                    };
+                    if let Some(delay) = delay {
+                        if !watch::wait(delay, &stopped) {
+                            return fail(lua, &CrispError::Interrupted);
+                        }
+                    }
+                    if stopped() {
+                        return fail(lua, &CrispError::Interrupted);
+                    }
+                    let mut st = state.borrow_mut();
+                    let first = !st.polled;
+                    let polled = runtime.with_target(&account, |target| Ok(st.watcher.poll(target)));
+                    let poll = match polled {
+                        Ok(poll) => poll,
+                        Err(e) => return fail(lua, &e),
+                    };
+                    st.polled = true;
+                    if let Some(left) = &mut st.polls_left {
+                        *left -= 1;
+                    }
+                    if let Value::Table(this) = &this {
+                        this.raw_set("stats", stats_of(lua, &st.watcher)?)?;
+                    }
+                    st.pending.extend(poll.messages);
+                    if let Some(e) = poll.error {
+                        if matches!(e, CrispError::Interrupted) || !watch::is_transient(&e) {
+                            st.failed = Some(e);
+                            continue;
+                        }
+                        if output == WatchOutput::Human {
+                            eprintln!(
+                                "watch: poll failed ({}); trying again in {}s",
+                                crate::render::sanitize::sanitize(&e.to_string()),
+                                st.watcher.next_delay().as_secs_f64()
+                            );
+                        }
+                    } else if first && output == WatchOutput::Human {
+                        eprintln!(
+                            "watch: {} conversations checked on account '{account}', polling every {}s for new messages (Ctrl-C stops)",
+                            st.watcher.stats.conversations,
+                            interval.as_secs_f64()
+                        );
+                    }
+                    if output == WatchOutput::Human {
+                        if let Some(line) = st.watcher.report_due() {
+                            eprintln!("{line}");
+                        }
+                    }
+                }
+            },
+        )?;
+        let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+        let mt = lua.create_table()?;
+        mt.raw_set("__call", wrap.call::<mlua::Function>(next)?)?;
+        mt.raw_set("__name", "crisp watch")?;
+        object.set_metatable(Some(mt))?;
+        Ok((true, Value::Table(object)))
+    })?;
+    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
+    wrap.call(raw)
+}
+
+/// One message as a JSON line on stdout, flushed at once (`--json`: a pipeline sees each as it
+/// arrives). Control and bidi characters are escaped as the JSON protocol does.
+pub fn write_json_line(message: &serde_json::Value) {
+    use std::io::Write;
+    crate::output::flush_c_stdio();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", convert::json_text(message, false));
+    let _ = out.flush();
 }
 
 /// The Rust side of one function: returns `(true, result)` or `(false, error table)`.

@@ -142,6 +142,8 @@ impl Session {
         }
         let print = Rc::new(RefCell::new(PrintSink::default()));
         let interrupt = Arc::new(AtomicBool::new(false));
+        // So `crisp.watch`, sleeping in Rust between polls, wakes for Ctrl-C and --timeout.
+        lua.set_app_data(namespace::StopFlag(interrupt.clone()));
         let mut main_state: *mut ffi::lua_State = std::ptr::null_mut();
         // SAFETY: reads the registry's main-thread entry and pops it again.
         unsafe {

@@ -396,6 +396,10 @@ fn relay(upstream: SocketAddr, request: &Recorded) -> Option<Vec<u8>> {
                     return Some(answer);
                 }
             }
+            // Large answers (a page of 50 conversations) come chunked: the last chunk ends it.
+            if head.contains("transfer-encoding: chunked") && answer.ends_with(b"\r\n0\r\n\r\n") {
+                return Some(answer);
+            }
         }
     }
 }
