@@ -760,6 +760,12 @@ fn plain_importance(leaf: &str) -> u8 {
     }
 }
 
+/// A column that says who or what a row is to a person: a name, a nickname, an email.
+fn is_human(col: &Column) -> bool {
+    let leaf = col.sub.as_deref().unwrap_or(&col.key);
+    matches!(leaf, "nickname" | "name" | "email")
+}
+
 /// The record's own id: the best-ranked id field present.
 fn primary_id(cols: &[Column]) -> Option<String> {
     cols.iter()
@@ -791,7 +797,9 @@ fn fit_columns(
     };
     let primary = primary_id(cols);
     let mut order: Vec<usize> = (0..cols.len()).collect();
-    order.sort_by_key(|&i| importance(&cols[i], primary.as_deref()));
+    // Among equally important columns, who it is (a nickname, a name) comes first: on a narrow
+    // terminal it is what makes a row recognisable beside its id, more than a cut state.
+    order.sort_by_key(|&i| (importance(&cols[i], primary.as_deref()), !is_human(&cols[i])));
     // Nested values that are only counts (`{3 fields}`) are the first to go.
     let mut used = 1; // the left border
     let mut keep = Vec::new();
@@ -1129,6 +1137,57 @@ mod tests {
         assert!(every.contains("same = {2 fields}"), "{out}");
         assert!(!every.contains("active"), "{out}");
         assert!(out.lines().nth(2).unwrap().contains("active"), "{out}");
+    }
+
+    #[test]
+    fn sixty_columns_keep_a_name_beside_the_id() {
+        let lua = Lua::new();
+        let seed = crate::demo::seed::generate(crate::demo::seed::DEFAULT_CONVERSATIONS);
+        let v = lua_value(
+            &lua,
+            json!({"data": seed.conversations[..5], "page": 1, "per_page": 5, "has_more": true}),
+        );
+        let out = render(
+            &v,
+            Style {
+                width: Some(60),
+                colour: false,
+            },
+        );
+        let header = out.lines().find(|l| l.contains("session_id")).unwrap();
+        assert!(header.contains("meta.nic"), "{out}");
+        assert!(out.contains("Mai Vu") && out.contains("Kai Li"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+    }
+
+    #[test]
+    fn chosen_columns_reach_nested_fields_and_name_unknown_ones() {
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!({"data": [
+                {"session_id": "s1", "state": "pending", "meta": {"email": "a@x", "device": {"geolocation": {"city": "Hanoi"}}}},
+                {"session_id": "s2", "state": "resolved", "meta": {"nickname": "Bo"}},
+            ], "page": 1, "has_more": false}),
+        );
+        let chosen: Vec<String> = ["state", "meta.email", "meta.device.geolocation.city", "meta.emial"]
+            .map(String::from)
+            .to_vec();
+        let out = render_with(&v, PLAIN, Some(&chosen));
+        assert!(
+            out.contains("| state    | meta.email | meta.device.geolocation.city |"),
+            "{out}"
+        );
+        assert!(out.contains("| resolved |            |                              |"), "{out}");
+        assert!(!out.contains("session_id |"), "{out}");
+        assert!(
+            out.contains("no such column in these rows: 'meta.emial' (did you mean 'meta.email'?)"),
+            "{out}"
+        );
+        let (headers, rows) = flat_rows(&v, Some(&chosen[..3])).unwrap();
+        assert_eq!(headers, ["state", "meta.email", "meta.device.geolocation.city"]);
+        assert_eq!(rows[0], ["pending", "a@x", "Hanoi"]);
+        assert!(flat_rows(&v, Some(&chosen)).unwrap_err().contains("meta.emial"));
     }
 
     #[test]
