@@ -99,7 +99,7 @@ fn header(c: &Json, messages: &[Json], style: Style, out: &mut String) {
     let email = text(meta.and_then(|m| m.get("email")));
     let title = text(meta.and_then(|m| m.get("subject"))).or_else(|| text(c.get("topic")));
     if let Some(title) = title {
-        out.push_str(&paint(&title, BOLD, style));
+        out.push_str(&paint(&wrap_plain(&title, style.width), BOLD, style));
         out.push('\n');
     }
     let mut who = nickname.unwrap_or_else(|| "(visitor)".into());
@@ -107,7 +107,8 @@ fn header(c: &Json, messages: &[Json], style: Style, out: &mut String) {
         who.push_str(&format!(" <{email}>"));
     }
     let session = text(c.get("session_id")).unwrap_or_default();
-    out.push_str(&format!("{who} · {session}\n"));
+    out.push_str(&wrap_plain(&format!("{who} · {session}"), style.width));
+    out.push('\n');
     let mut facts = Vec::new();
     if let Some(state) = text(c.get("state")) {
         facts.push(format!("state: {state}"));
@@ -315,7 +316,9 @@ fn body_text(kind: &str, content: &Json) -> String {
 fn wrap_plain(text: &str, width: Option<usize>) -> String {
     match width {
         Some(w) => {
-            let options = textwrap::Options::new(w.max(10)).break_words(true);
+            let options = textwrap::Options::new(w.max(10))
+                .break_words(true)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
             textwrap::wrap(text, options).join("\n")
         }
         None => text.to_string(),
