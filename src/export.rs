@@ -85,9 +85,9 @@ pub fn save(
         let mut file = crate::private_fs::new_file_options()
             .open(path)
             .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => format!(
-                    "{shown} already exists; `:save! {shown}` replaces it"
-                ),
+                std::io::ErrorKind::AlreadyExists => {
+                    format!("{shown} already exists; `:save! {shown}` replaces it")
+                }
                 _ => format!("cannot create {shown}: {e}"),
             })?;
         file.write_all(text.as_bytes())
@@ -175,7 +175,10 @@ pub fn contents(
             })?;
             let mut text = markdown_row(&headers);
             text.push_str(&markdown_row(
-                &headers.iter().map(|_| "---".to_string()).collect::<Vec<_>>(),
+                &headers
+                    .iter()
+                    .map(|_| "---".to_string())
+                    .collect::<Vec<_>>(),
             ));
             for row in &rows {
                 text.push_str(&markdown_row(row));
@@ -211,11 +214,7 @@ fn markdown_row(cells: &[String]) -> String {
 
 /// A code fence longer than any run of backticks in `body`.
 fn fence_for(body: &str) -> String {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
@@ -231,7 +230,9 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("a.md")), Ok(Format::Markdown));
         let e = Format::from_path(Path::new("a.xlsx")).unwrap_err();
         assert!(e.contains("'.xlsx'") && e.contains(".jsonl"), "{e}");
-        assert!(Format::from_path(Path::new("a")).unwrap_err().contains("no extension"));
+        assert!(Format::from_path(Path::new("a"))
+            .unwrap_err()
+            .contains("no extension"));
     }
 
     #[test]

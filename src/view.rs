@@ -23,7 +23,11 @@ pub fn install(lua: &Lua, output: &Output) -> mlua::Result<()> {
         colour: output.colour,
         pager: output.pager.clone(),
     });
-    let root: Table = lua.globals().get::<Table>("app")?.get::<Table>("integrations")?.get("crisp")?;
+    let root: Table = lua
+        .globals()
+        .get::<Table>("app")?
+        .get::<Table>("integrations")?
+        .get("crisp")?;
     let mut tables = vec![root.clone()];
     for pair in root.clone().pairs::<Value, Value>() {
         if let (Value::String(_), Value::Table(t)) = pair? {

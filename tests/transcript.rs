@@ -70,7 +70,9 @@ fn long_threads_snapshot_at_80_200_and_in_a_pipe() {
 fn spawn(home: &Path, cols: u16, extra_env: &[(&str, String)]) -> Session {
     let mut cmd = common::hermetic(home);
     cmd.arg("--demo").arg("--history").arg(home.join("h"));
-    cmd.env("TERM", "xterm").env("NO_COLOR", "1").env("TZ", "UTC");
+    cmd.env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC");
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -102,14 +104,27 @@ const FIRST: &str = "Hi! Since this morning our webhook endpoint rejects every d
 fn thread_at_80_columns_wraps_every_message_in_full() {
     let home = tempfile::tempdir().unwrap();
     let mut s = spawn(home.path(), 80, &[("PAGER", String::new())]);
-    let out = command_output(&mut s, ":thread session_abc123", "Webhook deliveries failing");
-    assert!(out.contains("Mai Vu <mai.vu@beaconretail.co.uk> · session_abc123"), "{out}");
+    let out = command_output(
+        &mut s,
+        ":thread session_abc123",
+        "Webhook deliveries failing",
+    );
+    assert!(
+        out.contains("Mai Vu <mai.vu@beaconretail.co.uk> · session_abc123"),
+        "{out}"
+    );
     assert!(
         out.contains("state: unresolved · assigned: Alex Morgan · segments: technical, starter"),
         "{out}"
     );
-    assert!(out.contains("Mai Vu (visitor) · 11:30\n  Hi! Since this morning"), "{out}");
-    assert!(out.contains("Alex Morgan (operator) · 11:48 · private note\n  │ Audit log:"), "{out}");
+    assert!(
+        out.contains("Mai Vu (visitor) · 11:30\n  Hi! Since this morning"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Alex Morgan (operator) · 11:48 · private note\n  │ Audit log:"),
+        "{out}"
+    );
     for line in out.lines() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
     }
@@ -126,7 +141,11 @@ fn thread_at_80_columns_wraps_every_message_in_full() {
 fn thread_at_200_columns_keeps_a_message_on_one_line() {
     let home = tempfile::tempdir().unwrap();
     let mut s = spawn(home.path(), 200, &[("PAGER", String::new())]);
-    let out = command_output(&mut s, ":thread session_abc123", "Webhook deliveries failing");
+    let out = command_output(
+        &mut s,
+        ":thread session_abc123",
+        "Webhook deliveries failing",
+    );
     assert!(out.lines().any(|l| l == format!("  {FIRST}")), "{out}");
     // A missing conversation is an error, not a transcript.
     s.send_line(":thread session_nope").unwrap();
@@ -148,7 +167,8 @@ fn a_long_thread_goes_through_the_pager() {
     let pager = format!("cat > '{}'", paged.display());
     let mut s = spawn(home.path(), 100, &[("PAGER", pager)]);
     let _ = s.get_process_mut().set_window_size(100, 30);
-    s.send_line(format!("crisp.show('{id}') print('<<'..'DONE>>')")).unwrap();
+    s.send_line(format!("crisp.show('{id}') print('<<'..'DONE>>')"))
+        .unwrap();
     s.expect("<<DONE>>").unwrap();
     let text = std::fs::read_to_string(&paged).expect("the pager got the transcript");
     assert!(text.contains("messages"), "{text}");
@@ -165,7 +185,10 @@ fn plain_mode_is_the_same_transcript_and_json_mode_keeps_the_data() {
             .args(["-e", "crisp.show('session_abc123')"]),
     );
     assert!(!plain.contains('\x1b'), "{plain}");
-    assert!(plain.starts_with("Webhook deliveries failing: signature mismatch\n"), "{plain}");
+    assert!(
+        plain.starts_with("Webhook deliveries failing: signature mismatch\n"),
+        "{plain}"
+    );
     // No width in a pipe: each paragraph on one line.
     assert!(plain.contains(&format!("\n  {FIRST}\n")), "{plain}");
     let line = common::stdout_of(h.cmd().args([
@@ -188,7 +211,8 @@ fn plain_mode_is_the_same_transcript_and_json_mode_keeps_the_data() {
     assert!(err.contains("not a conversation"), "{err}");
 }
 
-const HOSTILE: &str = "\u{1b}]52;c;AAAA\u{7} \u{1b}[2J safe\r\u{1b}[2Kx \u{202e}evil zero\u{200b}width \u{9b}2J";
+const HOSTILE: &str =
+    "\u{1b}]52;c;AAAA\u{7} \u{1b}[2J safe\r\u{1b}[2Kx \u{202e}evil zero\u{200b}width \u{9b}2J";
 
 #[test]
 fn hostile_strings_in_a_transcript_are_escaped() {
@@ -206,7 +230,9 @@ fn hostile_strings_in_a_transcript_are_escaped() {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = common::hermetic(home.path());
     faulty::with_account(&mut cmd, &server.url());
-    cmd.arg("--no-pager").arg("--history").arg(home.path().join("h"));
+    cmd.arg("--no-pager")
+        .arg("--history")
+        .arg(home.path().join("h"));
     cmd.env("TERM", "xterm");
     let mut s = Session::spawn(cmd).expect("spawn in a pty");
     let _ = s.get_process_mut().set_window_size(120, 60);
@@ -218,7 +244,9 @@ fn hostile_strings_in_a_transcript_are_escaped() {
     let found = s.expect("crisp:default> ").unwrap();
     let raw = String::from_utf8_lossy(found.before()).replace('\r', "");
     // The line editor's own sequences end the input line (bracketed paste off): not data.
-    let raw = raw.trim_start_matches("\x1b[?2004l").trim_start_matches('\n');
+    let raw = raw
+        .trim_start_matches("\x1b[?2004l")
+        .trim_start_matches('\n');
     // The line editor redraws its prompt after the last line: not rendered data.
     let raw = &raw[..raw.rfind('\n').unwrap_or(raw.len())];
     assert!(raw.contains("3 messages"), "{raw:?}");

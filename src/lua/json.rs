@@ -175,9 +175,10 @@ fn encode_table(
     let mut entries: Vec<(String, Value)> = Vec::with_capacity(pairs.len());
     for (k, v) in pairs {
         let key = match &k {
-            Value::String(s) => s.to_str().map_err(|_| {
-                format!("json.encode: a key{} is not valid UTF-8", where_(path))
-            })?.to_string(),
+            Value::String(s) => s
+                .to_str()
+                .map_err(|_| format!("json.encode: a key{} is not valid UTF-8", where_(path)))?
+                .to_string(),
             Value::Integer(i) => i.to_string(),
             Value::Number(n) => convert::format_float(*n),
             other => {
@@ -229,13 +230,24 @@ mod tests {
             r#"{"a":[],"b":{},"f":1.5,"g":1.0,"i":9007199254740993,"s":"é\n","t":[1,"x",true]}"#
         );
         assert_eq!(
-            eval(&lua, "return math.type(json.decode('[3]')[1]) .. math.type(json.decode('[3.0]')[1])").unwrap(),
+            eval(
+                &lua,
+                "return math.type(json.decode('[3]')[1]) .. math.type(json.decode('[3.0]')[1])"
+            )
+            .unwrap(),
             "integerfloat"
         );
-        assert_eq!(eval(&lua, "return json.encode({x = json.null})").unwrap(), r#"{"x":null}"#);
+        assert_eq!(
+            eval(&lua, "return json.encode({x = json.null})").unwrap(),
+            r#"{"x":null}"#
+        );
         assert_eq!(eval(&lua, "return json.encode({})").unwrap(), "{}");
         assert_eq!(
-            eval(&lua, "local a = json.decode('[1]') a[1] = nil return json.encode(a)").unwrap(),
+            eval(
+                &lua,
+                "local a = json.decode('[1]') a[1] = nil return json.encode(a)"
+            )
+            .unwrap(),
             "[]"
         );
         assert_eq!(
@@ -247,17 +259,29 @@ mod tests {
     #[test]
     fn errors_say_what_and_where() {
         let lua = lua();
-        let e = eval(&lua, "return json.decode('{\\n  \"a\": tru }')").unwrap_err().to_string();
+        let e = eval(&lua, "return json.decode('{\\n  \"a\": tru }')")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2 column"), "{e}");
-        let e = eval(&lua, "local t = {} t.me = t return json.encode(t)").unwrap_err().to_string();
+        let e = eval(&lua, "local t = {} t.me = t return json.encode(t)")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("contains itself") && e.contains(".me"), "{e}");
-        let e = eval(&lua, "return json.encode({f = print})").unwrap_err().to_string();
+        let e = eval(&lua, "return json.encode({f = print})")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("function value at .f"), "{e}");
-        let e = eval(&lua, "return json.encode(0/0)").unwrap_err().to_string();
+        let e = eval(&lua, "return json.encode(0/0)")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no JSON form"), "{e}");
-        let e = eval(&lua, "return json.encode('\\xff')").unwrap_err().to_string();
+        let e = eval(&lua, "return json.encode('\\xff')")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not valid UTF-8"), "{e}");
-        let e = eval(&lua, "return json.encode(1, {indent = 2})").unwrap_err().to_string();
+        let e = eval(&lua, "return json.encode(1, {indent = 2})")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown option 'indent'"), "{e}");
     }
 }

@@ -682,7 +682,10 @@ fn chosen_table(rows: &[Table], chosen: &[String], style: Style) -> String {
     let mut out = grid.to_string();
     if drawn < rows.len() {
         out.push('\n');
-        out.push_str(&dim(&format!("{} of {} rows shown", drawn, rows.len()), style));
+        out.push_str(&dim(
+            &format!("{} of {} rows shown", drawn, rows.len()),
+            style,
+        ));
     }
     if let Some(problem) = problem {
         out.push('\n');
@@ -722,7 +725,12 @@ pub fn flat_rows(
         }
         let cells = rows
             .iter()
-            .map(|r| chosen.iter().map(|p| cell_text(p, &value_at(r, p))).collect())
+            .map(|r| {
+                chosen
+                    .iter()
+                    .map(|p| cell_text(p, &value_at(r, p)))
+                    .collect()
+            })
             .collect();
         return Ok((chosen.to_vec(), cells));
     }
@@ -799,7 +807,12 @@ fn fit_columns(
     let mut order: Vec<usize> = (0..cols.len()).collect();
     // Among equally important columns, who it is (a nickname, a name) comes first: on a narrow
     // terminal it is what makes a row recognisable beside its id, more than a cut state.
-    order.sort_by_key(|&i| (importance(&cols[i], primary.as_deref()), !is_human(&cols[i])));
+    order.sort_by_key(|&i| {
+        (
+            importance(&cols[i], primary.as_deref()),
+            !is_human(&cols[i]),
+        )
+    });
     // Nested values that are only counts (`{3 fields}`) are the first to go.
     let mut used = 1; // the left border
     let mut keep = Vec::new();
@@ -1170,24 +1183,37 @@ mod tests {
                 {"session_id": "s2", "state": "resolved", "meta": {"nickname": "Bo"}},
             ], "page": 1, "has_more": false}),
         );
-        let chosen: Vec<String> = ["state", "meta.email", "meta.device.geolocation.city", "meta.emial"]
-            .map(String::from)
-            .to_vec();
+        let chosen: Vec<String> = [
+            "state",
+            "meta.email",
+            "meta.device.geolocation.city",
+            "meta.emial",
+        ]
+        .map(String::from)
+        .to_vec();
         let out = render_with(&v, PLAIN, Some(&chosen));
         assert!(
             out.contains("| state    | meta.email | meta.device.geolocation.city |"),
             "{out}"
         );
-        assert!(out.contains("| resolved |            |                              |"), "{out}");
+        assert!(
+            out.contains("| resolved |            |                              |"),
+            "{out}"
+        );
         assert!(!out.contains("session_id |"), "{out}");
         assert!(
             out.contains("no such column in these rows: 'meta.emial' (did you mean 'meta.email'?)"),
             "{out}"
         );
         let (headers, rows) = flat_rows(&v, Some(&chosen[..3])).unwrap();
-        assert_eq!(headers, ["state", "meta.email", "meta.device.geolocation.city"]);
+        assert_eq!(
+            headers,
+            ["state", "meta.email", "meta.device.geolocation.city"]
+        );
         assert_eq!(rows[0], ["pending", "a@x", "Hanoi"]);
-        assert!(flat_rows(&v, Some(&chosen)).unwrap_err().contains("meta.emial"));
+        assert!(flat_rows(&v, Some(&chosen))
+            .unwrap_err()
+            .contains("meta.emial"));
     }
 
     #[test]

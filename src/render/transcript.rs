@@ -43,9 +43,7 @@ fn messages_of(v: &Json) -> Option<&Vec<Json>> {
     };
     // Every item is a message: it has a `from` and a `content` or a `type`.
     list.iter()
-        .all(|m| {
-            m.get("from").is_some() && (m.get("content").is_some() || m.get("type").is_some())
-        })
+        .all(|m| m.get("from").is_some() && (m.get("content").is_some() || m.get("type").is_some()))
         .then_some(list)
 }
 
@@ -76,7 +74,10 @@ pub fn render(v: &Json, style: Style) -> Result<String, String> {
     out.push('\n');
     let mut day = String::new();
     for m in messages {
-        let when = m.get("timestamp").and_then(Json::as_i64).and_then(|ms| clock(ms, style.zone));
+        let when = m
+            .get("timestamp")
+            .and_then(Json::as_i64)
+            .and_then(|ms| clock(ms, style.zone));
         if let Some(t) = &when {
             if t.day != day {
                 day = t.day.clone();
@@ -149,7 +150,11 @@ fn operator_name(user_id: &str, messages: &[Json]) -> Option<String> {
     messages.iter().find_map(|m| {
         let user = m.get("user")?;
         (user.get("user_id")?.as_str()? == user_id)
-            .then(|| user.get("nickname")?.as_str().map(|s| sanitize(s).into_owned()))
+            .then(|| {
+                user.get("nickname")?
+                    .as_str()
+                    .map(|s| sanitize(s).into_owned())
+            })
             .flatten()
     })
 }
@@ -165,8 +170,16 @@ fn message(m: &Json, time: Option<&str>, style: Style, out: &mut String) {
         .filter(|s| !s.trim().is_empty())
         .map(|s| sanitize(s).into_owned());
     let (name, role, colour) = match from {
-        "operator" => (nickname.unwrap_or_else(|| "operator".into()), "operator", GREEN),
-        "user" => (nickname.unwrap_or_else(|| "visitor".into()), "visitor", CYAN),
+        "operator" => (
+            nickname.unwrap_or_else(|| "operator".into()),
+            "operator",
+            GREEN,
+        ),
+        "user" => (
+            nickname.unwrap_or_else(|| "visitor".into()),
+            "visitor",
+            CYAN,
+        ),
         other => (
             nickname.unwrap_or_else(|| sanitize(other).into_owned()),
             "",
@@ -194,9 +207,10 @@ fn message(m: &Json, time: Option<&str>, style: Style, out: &mut String) {
     } else {
         INDENT.to_string()
     };
-    let room = style
-        .width
-        .map(|w| w.saturating_sub(INDENT.len() + if is_note { 2 } else { 0 }).max(10));
+    let room = style.width.map(|w| {
+        w.saturating_sub(INDENT.len() + if is_note { 2 } else { 0 })
+            .max(10)
+    });
     for l in wrap_plain(&body, room).lines() {
         out.push_str(&prefix);
         out.push_str(l);
@@ -425,7 +439,10 @@ mod tests {
         assert!(out.starts_with("Refund\nAna <ana@x> · session_x\nstate: pending · assigned: Alex · segments: vip, eu\n2 messages\n"), "{out}");
         assert!(out.contains("── Sunday 1 November 2026 ──"), "{out}");
         assert!(out.contains("Ana (visitor) · 12:00\n  hello"), "{out}");
-        assert!(out.contains("Alex (operator) · 12:01 · private note\n  │ check refund"), "{out}");
+        assert!(
+            out.contains("Alex (operator) · 12:01 · private note\n  │ check refund"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -435,7 +452,14 @@ mod tests {
         let out = render(&v, PLAIN).unwrap();
         assert_eq!(out.matches("word").count(), 100, "{out}");
         assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
-        let unwrapped = render(&v, Style { width: None, ..PLAIN }).unwrap();
+        let unwrapped = render(
+            &v,
+            Style {
+                width: None,
+                ..PLAIN
+            },
+        )
+        .unwrap();
         assert!(unwrapped.lines().any(|l| l.matches("word").count() == 100));
     }
 
@@ -453,7 +477,14 @@ mod tests {
             {"type": "event", "from": "user", "content": {"namespace": "state:resolved", "text": "done"}},
             {"type": "mystery", "from": "user", "content": {"k": 1}},
         ]));
-        let out = render(&v, Style { width: None, ..PLAIN }).unwrap();
+        let out = render(
+            &v,
+            Style {
+                width: None,
+                ..PLAIN
+            },
+        )
+        .unwrap();
         for want in [
             "[file] a.png (https://x/a.png)",
             "[audio] 12 s (https://x/a.webm)",
@@ -480,7 +511,15 @@ mod tests {
         });
         for colour in [false, true] {
             for width in [Some(40), None] {
-                let out = render(&v, Style { width, colour, zone: Zone::Utc }).unwrap();
+                let out = render(
+                    &v,
+                    Style {
+                        width,
+                        colour,
+                        zone: Zone::Utc,
+                    },
+                )
+                .unwrap();
                 if let Some(p) = crate::render::sanitize::terminal_safety_problem(&out) {
                     panic!("{p}\n{out:?}");
                 }

@@ -317,7 +317,11 @@ fn save_to(repl: &mut Repl, args: &str, overwrite: bool) -> Flow {
     }
     let path = super::expand_home(args);
     let lua = repl.session.lua();
-    let last: mlua::Value = repl.session.globals().raw_get("_").unwrap_or(mlua::Value::Nil);
+    let last: mlua::Value = repl
+        .session
+        .globals()
+        .raw_get("_")
+        .unwrap_or(mlua::Value::Nil);
     if last.is_nil() {
         repl.error("nothing to save yet: `_` (the last result) is nil; evaluate something first");
         return Flow::Continue;
