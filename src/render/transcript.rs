@@ -385,7 +385,9 @@ const MONTHS: [&str; 12] = [
 
 /// Milliseconds since the epoch in `zone`; `None` for values no calendar shows.
 fn clock(ms: i64, zone: Zone) -> Option<Clock> {
-    let secs: libc::time_t = (ms.div_euclid(1000)).try_into().ok()?;
+    // time_t is narrower than i64 on some targets.
+    #[allow(clippy::useless_conversion)]
+    let secs: libc::time_t = ms.div_euclid(1000).try_into().ok()?;
     // SAFETY: `tm` is plain data that gmtime_r/localtime_r fill in; both only read `secs`.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let ok = unsafe {
