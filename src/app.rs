@@ -169,6 +169,8 @@ fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow
     let session = Session::new(runtime.clone(), memory)
         .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;
     session.set_print_capture(output.mode == Mode::Json);
+    crate::view::install(session.lua(), output)
+        .map_err(|e| anyhow::anyhow!("cannot install crisp.show: {e}"))?;
     let eval_timeout = cli
         .timeout
         .map(|t| positive_secs(t, "--timeout"))
@@ -259,7 +261,8 @@ fn run_lua(cli: Cli) -> anyhow::Result<u8> {
         config_path: cli.config.clone(),
     };
     let runtime = rt.runtime.clone();
-    let factory_output = Output::new(output.mode, output.colour);
+    let mut factory_output = Output::new(output.mode, output.colour);
+    factory_output.pager = output.pager.clone();
     let factory = || new_session(&runtime, &cli, &factory_output);
     crate::repl::run(session, output, options, &factory)
 }

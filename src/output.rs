@@ -120,6 +120,10 @@ impl Output {
         // A Ctrl-C from now on stops this render, not a later one.
         render::CANCEL.store(false, std::sync::atomic::Ordering::Relaxed);
         let any_table = values.iter().any(|v| matches!(v, Value::Table(_)));
+        let chosen = session
+            .lua()
+            .app_data_ref::<render::table::ColumnChoice>()
+            .map(|c| c.0.clone());
         let parts: Vec<String> = values
             .iter()
             .map(
@@ -131,7 +135,7 @@ impl Output {
                             &fields.raw_get::<String>("message").unwrap_or_default()
                         )
                     ),
-                    None => render::table::render(v, style),
+                    None => render::table::render_with(v, style, chosen.as_deref()),
                 },
             )
             .collect();

@@ -270,7 +270,7 @@ unsafe fn push_node(
 }
 
 /// True when the table came from a JSON array (so an empty one is `[]`, not `{}`).
-fn is_json_array(lua: &Lua, t: &Table) -> bool {
+pub fn is_json_array(lua: &Lua, t: &Table) -> bool {
     let Some(mt) = t.metatable() else {
         return false;
     };
@@ -371,7 +371,9 @@ pub fn to_json(lua: &Lua, v: &Value) -> Json {
 
 fn to_json_inner(lua: &Lua, v: &Value, seen: &mut Vec<*const std::ffi::c_void>) -> Json {
     match v {
+        // `json.null` (a NULL light userdata) is an explicit null.
         Value::Nil => Json::Null,
+        Value::LightUserData(p) if p.0.is_null() => Json::Null,
         Value::Boolean(b) => Json::Bool(*b),
         Value::Integer(i) => Json::from(*i),
         Value::Number(n) => {

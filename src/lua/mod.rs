@@ -1,6 +1,7 @@
 //! The Lua side: the persistent state, the `app.integrations.crisp` namespace, JSON <-> Lua.
 
 pub mod convert;
+pub mod json;
 pub mod lexer;
 pub mod namespace;
 pub mod scope;

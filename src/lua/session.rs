@@ -173,6 +173,7 @@ impl Session {
     fn install(&self) -> mlua::Result<()> {
         convert::install(&self.lua)?;
         namespace::install(&self.lua, self.runtime.clone())?;
+        super::json::install(&self.lua)?;
         Ok(())
     }
 

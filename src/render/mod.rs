@@ -5,6 +5,7 @@ pub mod pager;
 pub mod plain;
 pub mod sanitize;
 pub mod table;
+pub mod transcript;
 
 use std::sync::atomic::AtomicBool;
 

@@ -21,24 +21,35 @@ const MAX_ROWS_HUMAN: usize = 10_000;
 /// Nesting shown inside a record before `{N fields}` stands in.
 const MAX_RECORD_DEPTH: usize = 3;
 
+/// Columns chosen with `:columns` or `crisp.columns` (names or dotted paths such as
+/// `meta.email`): tables of records show exactly these until the choice is reset. Kept in the
+/// Lua state's app data, so both the REPL and Lua can set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnChoice(pub Vec<String>);
+
 /// Render one returned value.
 pub fn render(v: &Value, style: Style) -> String {
+    render_with(v, style, None)
+}
+
+/// Render one returned value, its records as the `chosen` columns when there is a choice.
+pub fn render_with(v: &Value, style: Style, chosen: Option<&[String]>) -> String {
     match v {
         Value::Table(t) => match crate::lua::convert::user_tostring(t) {
             Some(text) => super::sanitize::sanitize(&text).into_owned(),
-            None => render_table(t, style),
+            None => render_table(t, style, chosen),
         },
         other => plain::scalar(other),
     }
 }
 
-fn render_table(t: &Table, style: Style) -> String {
+fn render_table(t: &Table, style: Style, chosen: Option<&[String]>) -> String {
     let pairs = plain::sorted_pairs(t);
     if pairs.is_empty() {
         return "{}".into();
     }
     if let Some(records) = records(t) {
-        let mut out = records_table(&records, style);
+        let mut out = records_table(&records, style, chosen);
         out.push('\n');
         out.push_str(&dim(&row_count(records.len()), style));
         return out;
@@ -51,13 +62,13 @@ fn render_table(t: &Table, style: Style) -> String {
     }
     // A result with `data`: its other fields on one line, then the data, then a footer.
     if let Ok(data @ Value::Table(_)) = t.raw_get::<Value>("data") {
-        return envelope(t, &data, style);
+        return envelope(t, &data, style, chosen);
     }
     record_table(t, style)
 }
 
 /// A whole result such as `{data = {...}, page = 1, per_page = 25, has_more = true}`.
-fn envelope(t: &Table, data: &Value, style: Style) -> String {
+fn envelope(t: &Table, data: &Value, style: Style, chosen: Option<&[String]>) -> String {
     let mut meta: Vec<(u8, String)> = Vec::new();
     for (k, v) in plain::sorted_pairs(t) {
         let Value::String(key) = &k else { continue };
@@ -87,7 +98,7 @@ fn envelope(t: &Table, data: &Value, style: Style) -> String {
         return out;
     };
     if let Some(records) = records(data_table) {
-        out.push_str(&records_table(&records, style));
+        out.push_str(&records_table(&records, style, chosen));
         out.push('\n');
         let mut footer = row_count(records.len());
         let page = t.raw_get::<Option<i64>>("page").ok().flatten();
@@ -102,7 +113,7 @@ fn envelope(t: &Table, data: &Value, style: Style) -> String {
     } else if sequence(data_table).is_some_and(|s| s.is_empty()) {
         out.push_str(&dim("(no rows)", style));
     } else {
-        out.push_str(&render_table(data_table, style));
+        out.push_str(&render_table(data_table, style, chosen));
     }
     out
 }
@@ -447,7 +458,10 @@ fn columns(rows: &[Table]) -> Vec<Column> {
 }
 
 /// The records of an array as rows. Columns the same in every row are said once above.
-fn records_table(rows: &[Table], style: Style) -> String {
+fn records_table(rows: &[Table], style: Style, chosen: Option<&[String]>) -> String {
+    if let Some(chosen) = chosen {
+        return chosen_table(rows, chosen, style);
+    }
     let all = columns(rows);
     let mut constant: Vec<String> = Vec::new();
     let mut varying: Vec<Column> = Vec::new();
@@ -543,6 +557,192 @@ fn records_table(rows: &[Table], style: Style) -> String {
     out
 }
 
+/// The value at a dotted path (`meta.email`, `segments.1`) in a row; nil when absent.
+pub fn value_at(row: &Table, path: &str) -> Value {
+    let mut current = Value::Table(row.clone());
+    for part in path.split('.') {
+        let Value::Table(t) = &current else {
+            return Value::Nil;
+        };
+        let next = match t.raw_get::<Value>(part) {
+            Ok(Value::Nil) => match part.parse::<i64>() {
+                Ok(i) => t.raw_get::<Value>(i).unwrap_or(Value::Nil),
+                Err(_) => Value::Nil,
+            },
+            Ok(v) => v,
+            Err(_) => Value::Nil,
+        };
+        current = next;
+    }
+    current
+}
+
+/// Every dotted path in the first rows, for did-you-mean and the list of what exists.
+fn known_paths(rows: &[Table]) -> Vec<String> {
+    fn walk(t: &Table, prefix: &str, depth: usize, out: &mut Vec<String>) {
+        for (k, v) in plain::sorted_pairs(t) {
+            let Value::String(k) = k else { continue };
+            let path = if prefix.is_empty() {
+                k.to_string_lossy()
+            } else {
+                format!("{prefix}.{}", k.to_string_lossy())
+            };
+            if let Value::Table(inner) = &v {
+                if is_record(inner) && depth < 4 {
+                    walk(inner, &path, depth + 1, out);
+                }
+            }
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for row in rows.iter().take(50) {
+        walk(row, "", 0, &mut out);
+    }
+    out
+}
+
+/// The chosen paths no row has, each with a suggestion; `None` when all are known.
+pub fn unknown_columns(rows: &[Table], chosen: &[String]) -> Option<String> {
+    let missing: Vec<&String> = chosen
+        .iter()
+        .filter(|path| rows.iter().all(|r| value_at(r, path).is_nil()))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let known = known_paths(rows);
+    let parts: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            let m = sanitize(m);
+            match crate::crisp::registry::did_you_mean(&m, known.iter().map(String::as_str)) {
+                Some(s) => format!("'{m}' (did you mean '{}'?)", sanitize(s)),
+                None => format!("'{m}'"),
+            }
+        })
+        .collect();
+    let top: Vec<String> = known
+        .iter()
+        .filter(|k| !k.contains('.'))
+        .map(|k| sanitize(k).into_owned())
+        .collect();
+    Some(format!(
+        "no such column in these rows: {}; fields: {} (nested ones as meta.email; `:columns` alone resets)",
+        parts.join(", "),
+        top.join(", ")
+    ))
+}
+
+/// Exactly the chosen columns, in the chosen order.
+fn chosen_table(rows: &[Table], chosen: &[String], style: Style) -> String {
+    let problem = unknown_columns(rows, chosen);
+    let known: Vec<&String> = chosen
+        .iter()
+        .filter(|path| rows.iter().any(|r| !value_at(r, path).is_nil()))
+        .collect();
+    if known.is_empty() {
+        return dim(&problem.unwrap_or_default(), style);
+    }
+    let mut grid = new_grid(style);
+    let mut header = Row::from(
+        known
+            .iter()
+            .map(|p| header_cell(&bound(sanitize(p).into_owned(), style), style))
+            .collect::<Vec<_>>(),
+    );
+    if style.width.is_some() {
+        header.max_height(1);
+    }
+    grid.set_header(header);
+    let limit = if style.width.is_some() {
+        MAX_ROWS_HUMAN
+    } else {
+        usize::MAX
+    };
+    let mut drawn = 0;
+    for row in rows.iter().take(limit) {
+        if super::CANCEL.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let mut r = Row::from(
+            known
+                .iter()
+                .map(|p| bound(cell_text(p, &value_at(row, p)), style))
+                .collect::<Vec<_>>(),
+        );
+        if style.width.is_some() {
+            r.max_height(1);
+        }
+        grid.add_row(r);
+        drawn += 1;
+    }
+    let mut out = grid.to_string();
+    if drawn < rows.len() {
+        out.push('\n');
+        out.push_str(&dim(
+            &format!("{} of {} rows shown", drawn, rows.len()),
+            style,
+        ));
+    }
+    if let Some(problem) = problem {
+        out.push('\n');
+        out.push_str(&dim(&problem, style));
+    }
+    out
+}
+
+/// The rows of a result (a list of records, `data` holding one, or a single record) as the
+/// same flattened columns the table shows, untruncated: for CSV and markdown exports.
+/// Chosen columns are used as they are, an unknown one is an error.
+pub fn flat_rows(
+    v: &Value,
+    chosen: Option<&[String]>,
+) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let Value::Table(t) = v else {
+        return Err("the result is not a table of records".into());
+    };
+    let rows: Vec<Table> = match records(t) {
+        Some(rows) => rows,
+        None => match t.raw_get::<Value>("data") {
+            Ok(Value::Table(data)) => match records(&data) {
+                Some(rows) => rows,
+                None if sequence(&data).is_some_and(|s| s.is_empty()) => Vec::new(),
+                None if is_record(&data) => vec![data],
+                None => return Err("its data is not a list of records".into()),
+            },
+            _ if is_record(t) => vec![t.clone()],
+            _ => return Err("the result is not a table of records".into()),
+        },
+    };
+    if let Some(chosen) = chosen {
+        if let Some(problem) = unknown_columns(&rows, chosen) {
+            if !rows.is_empty() {
+                return Err(problem);
+            }
+        }
+        let cells = rows
+            .iter()
+            .map(|r| {
+                chosen
+                    .iter()
+                    .map(|p| cell_text(p, &value_at(r, p)))
+                    .collect()
+            })
+            .collect();
+        return Ok((chosen.to_vec(), cells));
+    }
+    let cols = columns(&rows);
+    let headers = cols.iter().map(Column::header).collect();
+    let cells = rows
+        .iter()
+        .map(|r| cols.iter().map(|c| c.cell(r)).collect())
+        .collect();
+    Ok((headers, cells))
+}
+
 /// How much a column is worth when space is short (lower is more important).
 fn importance(col: &Column, primary: Option<&str>) -> u8 {
     let leaf = col.sub.as_deref().unwrap_or(&col.key);
@@ -566,6 +766,12 @@ fn plain_importance(leaf: &str) -> u8 {
         _ if leaf.ends_with("_id") || leaf == "id" => 5,
         _ => 4,
     }
+}
+
+/// A column that says who or what a row is to a person: a name, a nickname, an email.
+fn is_human(col: &Column) -> bool {
+    let leaf = col.sub.as_deref().unwrap_or(&col.key);
+    matches!(leaf, "nickname" | "name" | "email")
 }
 
 /// The record's own id: the best-ranked id field present.
@@ -599,7 +805,14 @@ fn fit_columns(
     };
     let primary = primary_id(cols);
     let mut order: Vec<usize> = (0..cols.len()).collect();
-    order.sort_by_key(|&i| importance(&cols[i], primary.as_deref()));
+    // Among equally important columns, who it is (a nickname, a name) comes first: on a narrow
+    // terminal it is what makes a row recognisable beside its id, more than a cut state.
+    order.sort_by_key(|&i| {
+        (
+            importance(&cols[i], primary.as_deref()),
+            !is_human(&cols[i]),
+        )
+    });
     // Nested values that are only counts (`{3 fields}`) are the first to go.
     let mut used = 1; // the left border
     let mut keep = Vec::new();
@@ -937,6 +1150,70 @@ mod tests {
         assert!(every.contains("same = {2 fields}"), "{out}");
         assert!(!every.contains("active"), "{out}");
         assert!(out.lines().nth(2).unwrap().contains("active"), "{out}");
+    }
+
+    #[test]
+    fn sixty_columns_keep_a_name_beside_the_id() {
+        let lua = Lua::new();
+        let seed = crate::demo::seed::generate(crate::demo::seed::DEFAULT_CONVERSATIONS);
+        let v = lua_value(
+            &lua,
+            json!({"data": seed.conversations[..5], "page": 1, "per_page": 5, "has_more": true}),
+        );
+        let out = render(
+            &v,
+            Style {
+                width: Some(60),
+                colour: false,
+            },
+        );
+        let header = out.lines().find(|l| l.contains("session_id")).unwrap();
+        assert!(header.contains("meta.nic"), "{out}");
+        assert!(out.contains("Mai Vu") && out.contains("Kai Li"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+    }
+
+    #[test]
+    fn chosen_columns_reach_nested_fields_and_name_unknown_ones() {
+        let lua = Lua::new();
+        let v = lua_value(
+            &lua,
+            json!({"data": [
+                {"session_id": "s1", "state": "pending", "meta": {"email": "a@x", "device": {"geolocation": {"city": "Hanoi"}}}},
+                {"session_id": "s2", "state": "resolved", "meta": {"nickname": "Bo"}},
+            ], "page": 1, "has_more": false}),
+        );
+        let chosen: Vec<String> = [
+            "state",
+            "meta.email",
+            "meta.device.geolocation.city",
+            "meta.emial",
+        ]
+        .map(String::from)
+        .to_vec();
+        let out = render_with(&v, PLAIN, Some(&chosen));
+        assert!(
+            out.contains("| state    | meta.email | meta.device.geolocation.city |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| resolved |            |                              |"),
+            "{out}"
+        );
+        assert!(!out.contains("session_id |"), "{out}");
+        assert!(
+            out.contains("no such column in these rows: 'meta.emial' (did you mean 'meta.email'?)"),
+            "{out}"
+        );
+        let (headers, rows) = flat_rows(&v, Some(&chosen[..3])).unwrap();
+        assert_eq!(
+            headers,
+            ["state", "meta.email", "meta.device.geolocation.city"]
+        );
+        assert_eq!(rows[0], ["pending", "a@x", "Hanoi"]);
+        assert!(flat_rows(&v, Some(&chosen))
+            .unwrap_err()
+            .contains("meta.emial"));
     }
 
     #[test]

@@ -74,6 +74,30 @@ pub const COMMANDS: &[Command] = &[
         run: load,
     },
     Command {
+        name: ":thread",
+        args: "ID",
+        help: "a conversation as a transcript (kept as `_`)",
+        run: thread,
+    },
+    Command {
+        name: ":columns",
+        args: "[a, b.c, ...]",
+        help: "show exactly these columns (dotted paths reach nested fields); alone: reset",
+        run: columns,
+    },
+    Command {
+        name: ":save",
+        args: "FILE",
+        help: "write the last result: .json, .jsonl, .csv or .md by extension",
+        run: save,
+    },
+    Command {
+        name: ":save!",
+        args: "FILE",
+        help: ":save, replacing FILE if it exists",
+        run: save_over,
+    },
+    Command {
         name: ":pager",
         args: "",
         help: "toggle the pager for long results",
@@ -234,6 +258,78 @@ fn load(repl: &mut Repl, args: &str) -> Flow {
             repl.eval(&source, &name, SourceKind::Script);
         }
         Err(e) => repl.error(&format!("cannot read {}: {e}", path.display())),
+    }
+    Flow::Continue
+}
+
+fn thread(repl: &mut Repl, args: &str) -> Flow {
+    let id = args.trim();
+    if id.is_empty() || id.contains(char::is_whitespace) {
+        repl.error("usage: :thread ID, e.g. :thread session_abc123 (crisp.list_conversations() lists them)");
+        return Flow::Continue;
+    }
+    // Through Lua, so Ctrl-C, --timeout, errors and --json behave as for any input.
+    let source = format!(
+        "_ = crisp.get_conversation{{conversation_id = {}}} return crisp.show(_)",
+        crate::render::plain::quote(id)
+    );
+    repl.eval(&source, "=:thread", SourceKind::Interactive);
+    Flow::Continue
+}
+
+fn columns(repl: &mut Repl, args: &str) -> Flow {
+    let names = crate::view::split_columns(args);
+    if let Some(bad) = names.iter().find(|n| n.split('.').any(str::is_empty)) {
+        repl.error(&format!(
+            "'{}' is not a column path; e.g. :columns session_id, state, meta.email",
+            crate::render::sanitize::sanitize(bad)
+        ));
+        return Flow::Continue;
+    }
+    let text = if names.is_empty() {
+        "columns: chosen automatically again".to_string()
+    } else {
+        format!(
+            "tables show: {} (`:columns` alone resets)",
+            crate::render::sanitize::sanitize(&names.join(", "))
+        )
+    };
+    crate::view::set_columns(repl.session.lua(), names);
+    println!("{text}");
+    Flow::Continue
+}
+
+fn save(repl: &mut Repl, args: &str) -> Flow {
+    save_to(repl, args, false)
+}
+
+fn save_over(repl: &mut Repl, args: &str) -> Flow {
+    save_to(repl, args, true)
+}
+
+fn save_to(repl: &mut Repl, args: &str, overwrite: bool) -> Flow {
+    if args.is_empty() {
+        repl.error(&format!(
+            "usage: :save FILE (:save! FILE replaces it); formats by extension: {}",
+            crate::export::FORMATS
+        ));
+        return Flow::Continue;
+    }
+    let path = super::expand_home(args);
+    let lua = repl.session.lua();
+    let last: mlua::Value = repl
+        .session
+        .globals()
+        .raw_get("_")
+        .unwrap_or(mlua::Value::Nil);
+    if last.is_nil() {
+        repl.error("nothing to save yet: `_` (the last result) is nil; evaluate something first");
+        return Flow::Continue;
+    }
+    let chosen = crate::view::chosen_columns(lua);
+    match crate::export::save(lua, &last, &path, overwrite, chosen.as_deref()) {
+        Ok(saved) => println!("{saved}"),
+        Err(e) => repl.error(&e),
     }
     Flow::Continue
 }

@@ -1,0 +1,161 @@
+//! Reading helpers in the `crisp` namespace: `crisp.show` (a conversation as a transcript)
+//! and `crisp.columns` (which columns tables show). They sit above `output` and `lua`, and are
+//! installed from the session setup in `app`, so neither of those modules depends on them.
+
+use mlua::{Function, Lua, MultiValue, Table, Value};
+
+use crate::lua::convert;
+use crate::output::{Mode, Output};
+use crate::render::{table::ColumnChoice, transcript};
+
+/// What `crisp.show` needs to print the way results are printed.
+#[derive(Debug, Clone)]
+struct ViewSettings {
+    mode: Mode,
+    colour: bool,
+    pager: Option<String>,
+}
+
+/// Put `show` and `columns` into `crisp` and into every account's table.
+pub fn install(lua: &Lua, output: &Output) -> mlua::Result<()> {
+    lua.set_app_data(ViewSettings {
+        mode: output.mode,
+        colour: output.colour,
+        pager: output.pager.clone(),
+    });
+    let root: Table = lua
+        .globals()
+        .get::<Table>("app")?
+        .get::<Table>("integrations")?
+        .get("crisp")?;
+    let mut tables = vec![root.clone()];
+    for pair in root.clone().pairs::<Value, Value>() {
+        if let (Value::String(_), Value::Table(t)) = pair? {
+            tables.push(t);
+        }
+    }
+    for t in tables {
+        add_helpers(lua, &t)?;
+    }
+    Ok(())
+}
+
+fn add_helpers(lua: &Lua, table: &Table) -> mlua::Result<()> {
+    let get_conversation: Option<Function> = table.raw_get("get_conversation")?;
+    let Some(get_conversation) = get_conversation else {
+        return Ok(());
+    };
+    table.raw_set("show", show_function(lua, get_conversation)?)?;
+    table.raw_set(
+        "columns",
+        lua.create_function(|lua, spec: Value| {
+            let names = column_names(&spec).map_err(mlua::Error::RuntimeError)?;
+            set_columns(lua, names);
+            Ok(())
+        })?,
+    )?;
+    Ok(())
+}
+
+/// `crisp.show(result or id)`: prints the transcript (human and plain modes) or hands the data
+/// back unchanged (`--json`). An id is fetched from Lua, so a Crisp error keeps its table.
+fn show_function(lua: &Lua, get_conversation: Function) -> mlua::Result<Function> {
+    let render = lua.create_function(|lua, v: Value| -> mlua::Result<MultiValue> {
+        if !matches!(v, Value::Table(_)) {
+            return Err(mlua::Error::RuntimeError(format!(
+                "crisp.show expects the result of crisp.get_conversation or a conversation id, got a {} value",
+                v.type_name()
+            )));
+        }
+        let settings = lua
+            .app_data_ref::<ViewSettings>()
+            .map(|s| s.clone())
+            .unwrap_or(ViewSettings {
+                mode: Mode::Plain,
+                colour: false,
+                pager: None,
+            });
+        if settings.mode == Mode::Json {
+            return Ok(MultiValue::from_iter([v]));
+        }
+        let mut output = Output::new(settings.mode, settings.colour);
+        output.pager = settings.pager;
+        let text = transcript_text(lua, &v, &output).map_err(mlua::Error::RuntimeError)?;
+        output.print_long(&text);
+        // Nothing returned: the prompt would echo it under the transcript.
+        Ok(MultiValue::new())
+    })?;
+    lua.load(
+        r#"
+        local render, get = ...
+        return function(v)
+          if type(v) == "string" then v = get{conversation_id = v} end
+          return render(v)
+        end
+        "#,
+    )
+    .set_name("=crisp.show")
+    .call((render, get_conversation))
+}
+
+/// The transcript of a Lua value for `output`'s width and colour.
+pub fn transcript_text(lua: &Lua, v: &Value, output: &Output) -> Result<String, String> {
+    let json = convert::to_json(lua, v);
+    transcript::render(
+        &json,
+        transcript::Style {
+            width: output.width(),
+            colour: output.colour,
+            zone: transcript::Zone::Local,
+        },
+    )
+}
+
+/// Column paths from `"a, b.c"` or `{"a", "b.c"}`; nil or empty means "reset".
+pub fn column_names(spec: &Value) -> Result<Vec<String>, String> {
+    let usage = "columns are names or dotted paths, e.g. crisp.columns{\"session_id\", \"state\", \"meta.email\"} (crisp.columns() resets)";
+    let mut names = Vec::new();
+    match spec {
+        Value::Nil => {}
+        Value::String(s) => names.extend(split_columns(&s.to_string_lossy())),
+        Value::Table(t) => {
+            for item in t.clone().sequence_values::<Value>() {
+                match item.map_err(|e| e.to_string())? {
+                    Value::String(s) => names.extend(split_columns(&s.to_string_lossy())),
+                    other => {
+                        return Err(format!("{usage}; got a {} in the list", other.type_name()))
+                    }
+                }
+            }
+        }
+        other => return Err(format!("{usage}; got a {} value", other.type_name())),
+    }
+    for n in &names {
+        if n.split('.').any(str::is_empty) {
+            return Err(format!("'{n}' is not a column path; {usage}"));
+        }
+    }
+    Ok(names)
+}
+
+pub fn split_columns(text: &str) -> Vec<String> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Choose the columns tables show from now on (empty: back to the automatic choice).
+pub fn set_columns(lua: &Lua, names: Vec<String>) {
+    if names.is_empty() {
+        lua.remove_app_data::<ColumnChoice>();
+    } else {
+        lua.set_app_data(ColumnChoice(names));
+    }
+}
+
+/// The columns chosen in this Lua state, if any.
+pub fn chosen_columns(lua: &Lua) -> Option<Vec<String>> {
+    lua.app_data_ref::<ColumnChoice>().map(|c| c.0.clone())
+}
