@@ -4,4 +4,5 @@ pub mod convert;
 pub mod lexer;
 pub mod namespace;
 pub mod scope;
+pub mod seen_ids;
 pub mod session;
