@@ -637,7 +637,11 @@ mod tests {
         assert_eq!(
             path_before("a.b[2].c"),
             Some(PathBefore {
-                base: Some(vec![Key::Name("a".into()), Key::Name("b".into()), Key::Index(2)]),
+                base: Some(vec![
+                    Key::Name("a".into()),
+                    Key::Name("b".into()),
+                    Key::Index(2)
+                ]),
                 prefix: "c",
                 method: false
             })
