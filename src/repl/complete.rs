@@ -647,4 +647,26 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn booleans_offer_true_and_false_unquoted() {
+        const FLAG: ParamSpec = ParamSpec {
+            name: "important",
+            ty: ParamType::Boolean,
+            required: false,
+            default: Some("false"),
+            description: "",
+        };
+        let value = ValueContext {
+            param: &FLAG,
+            quote: None,
+            partial: "t",
+        };
+        assert_eq!(replacements(&value_candidates(&value, "")), ["true"]);
+        let quoted = ValueContext {
+            quote: Some('"'),
+            ..value
+        };
+        assert!(value_candidates(&quoted, "").is_empty());
+    }
 }
