@@ -317,5 +317,10 @@ fn errors_in_functions_show_a_short_traceback_and_trace_shows_all() {
         "{:?}",
         String::from_utf8_lossy(flat.before())
     );
+    // After a syntax error, `:trace` does not show an older traceback.
+    s.send_line("x = = 1").unwrap();
+    s.expect("syntax error").unwrap();
+    s.send_line(":trace").unwrap();
+    s.expect("no traceback").unwrap();
     quit(s);
 }

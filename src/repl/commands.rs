@@ -261,7 +261,7 @@ fn edit(repl: &mut Repl, args: &str) -> Flow {
 
 fn trace(repl: &mut Repl, _: &str) -> Flow {
     if repl.last_trace.is_empty() {
-        println!("no traceback: no error since the session started (or it had none)");
+        println!("no traceback: the last error (if any) was not raised by running code");
         return Flow::Continue;
     }
     let mut text = String::from("stack traceback (innermost first):");

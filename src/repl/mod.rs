@@ -68,9 +68,11 @@ impl Repl<'_> {
         interrupt::set_busy(false);
         let frames = self.session.take_traceback();
         self.output.report(&self.session, &result);
-        if let Err(EvalError::Runtime { message, .. }) = &result {
+        if let Err(e) = &result {
+            // A syntax error has no frames: `:trace` then says so rather than show an older one.
             self.last_trace = frames;
-            if !message.contains("stack traceback:") {
+            if matches!(e, EvalError::Runtime { message, .. } if !message.contains("stack traceback:"))
+            {
                 self.short_traceback();
             }
         }
