@@ -159,6 +159,7 @@ pub fn to_lua(lua: &Lua, json: &Json) -> mlua::Result<Value> {
 /// value (a protected call per `raw_set` under the memory limit, a registry look-up per
 /// metatable) made converting cost three times more than parsing.
 pub fn tape_to_lua(lua: &Lua, json: tape::Json<'_>) -> mlua::Result<Value> {
+    super::seen_ids::record(json);
     let (tape, nodes) = (json.tape(), json.nodes());
     build(lua, None, |state| unsafe {
         push_node(state, tape, nodes, 0, 0);
@@ -177,6 +178,7 @@ pub fn new_array(lua: &Lua) -> mlua::Result<Table> {
 
 /// Append the elements of the JSON array `items` to the Lua array `t`.
 pub fn extend_array(lua: &Lua, t: &Table, items: tape::Json<'_>) -> mlua::Result<()> {
+    super::seen_ids::record(items);
     let (tape, nodes) = (items.tape(), items.nodes());
     let Some(&Node::Array { len, .. }) = nodes.first() else {
         return Ok(());

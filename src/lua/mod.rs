@@ -5,4 +5,5 @@ pub mod json;
 pub mod lexer;
 pub mod namespace;
 pub mod scope;
+pub mod seen_ids;
 pub mod session;

@@ -487,9 +487,17 @@ impl Session {
     /// `stack traceback:`); prompt input keeps error values as they are.
     fn trampoline(&self, kind: SourceKind) -> mlua::Result<mlua::Function> {
         let (key, handler) = match kind {
+            // The traceback is kept aside for the prompt's short traceback and `:trace`; the
+            // error value itself stays as it is. `pcall`: a failing traceback (no memory)
+            // must not replace the error.
             SourceKind::Interactive => (
                 "crisp-repl.trampoline",
-                "local function handler(e) return e end",
+                r#"local pcall, traceback, last = pcall, debug.traceback, ...
+                local function handler(e)
+                  local ok, t = pcall(traceback, "", 3)
+                  last[1] = ok and t or nil
+                  return e
+                end"#,
             ),
             SourceKind::Script | SourceKind::Command => (
                 "crisp-repl.trampoline.traceback",
@@ -511,9 +519,31 @@ impl Session {
                 "local xpcall = xpcall\n{handler}\nreturn function(f, ...) return xpcall(f, handler, ...) end"
             ))
             .set_name("=trampoline")
-            .eval()?;
+            .call(self.last_traceback_slot()?)?;
         self.lua.set_named_registry_value(key, f.clone())?;
         Ok(f)
+    }
+
+    /// The table whose `[1]` holds the traceback of the last error at the prompt.
+    fn last_traceback_slot(&self) -> mlua::Result<Table> {
+        const KEY: &str = "crisp-repl.last_traceback";
+        if let Ok(t) = self.lua.named_registry_value::<Table>(KEY) {
+            return Ok(t);
+        }
+        let t = self.lua.create_table()?;
+        self.lua.set_named_registry_value(KEY, t.clone())?;
+        Ok(t)
+    }
+
+    /// The Lua frames (innermost first, `file:line: in ...`) of the last prompt input's
+    /// error, without the REPL's own frames; cleared by reading it.
+    pub fn take_traceback(&self) -> Vec<String> {
+        let Ok(slot) = self.last_traceback_slot() else {
+            return Vec::new();
+        };
+        let text: Option<String> = slot.raw_get(1).ok().flatten();
+        let _ = slot.raw_set(1, Value::Nil);
+        text.map(|t| traceback_frames(&t)).unwrap_or_default()
     }
 
     fn runtime_error(&self, e: mlua::Error) -> EvalError {
@@ -726,6 +756,26 @@ fn lua_c_traceback(message: &str) -> String {
     }
     out.push_str("\n\t[C]: in ?");
     out
+}
+
+/// The frames of a `debug.traceback` text, without the REPL's own (the trampoline and its
+/// `xpcall`, the `crisp:` namespace).
+fn traceback_frames(trace: &str) -> Vec<String> {
+    let trace = trace
+        .split_once("stack traceback:")
+        .map_or(trace, |(_, t)| t);
+    trace
+        .lines()
+        .map(str::trim)
+        .filter(|f| {
+            !f.is_empty()
+                && !f.starts_with("trampoline:")
+                && !f.starts_with("crisp:")
+                && *f != "[C]: in function 'xpcall'"
+                && *f != "[C]: in ?"
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// Keep a traceback only when it shows user functions, not just the REPL's own frames.

@@ -98,6 +98,18 @@ pub const COMMANDS: &[Command] = &[
         run: save_over,
     },
     Command {
+        name: ":edit",
+        args: "",
+        help: "edit the last input in $VISUAL/$EDITOR and run it (Ctrl-X Ctrl-E edits the current one)",
+        run: edit,
+    },
+    Command {
+        name: ":trace",
+        args: "",
+        help: "the full traceback of the last error",
+        run: trace,
+    },
+    Command {
         name: ":pager",
         args: "",
         help: "toggle the pager for long results",
@@ -331,6 +343,30 @@ fn save_to(repl: &mut Repl, args: &str, overwrite: bool) -> Flow {
         Ok(saved) => println!("{saved}"),
         Err(e) => repl.error(&e),
     }
+    Flow::Continue
+}
+
+fn edit(repl: &mut Repl, args: &str) -> Flow {
+    if args.is_empty() {
+        repl.edit_requested = true;
+    } else {
+        repl.error("usage: :edit (it opens the last input; Ctrl-X Ctrl-E opens the current one)");
+    }
+    Flow::Continue
+}
+
+fn trace(repl: &mut Repl, _: &str) -> Flow {
+    if repl.last_trace.is_empty() {
+        println!("no traceback: the last error (if any) was not raised by running code");
+        return Flow::Continue;
+    }
+    let mut text = String::from("stack traceback (innermost first):");
+    for frame in &repl.last_trace {
+        text.push_str("\n\t");
+        text.push_str(frame);
+    }
+    repl.output
+        .print_long(&crate::render::sanitize::sanitize_lines(&text));
     Flow::Continue
 }
 

@@ -1,18 +1,18 @@
-//! The rustyline helper: completion, signature hints and their colour.
+//! The rustyline helper: completion, suggestions from history, signature hints, syntax colour.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
-use rustyline::highlight::Highlighter;
-use rustyline::hint::{Hint, Hinter};
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::{Hint, Hinter, HistoryHinter};
 use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 use super::complete;
 
-/// What the grey hint shows and what accepting it inserts.
+/// What the grey hint shows and what accepting it (right arrow) inserts.
 pub struct SignatureHint {
     display: String,
     completion: Option<String>,
@@ -91,7 +91,19 @@ impl Completer for ReplHelper {
 impl Hinter for ReplHelper {
     type Hint = SignatureHint;
 
-    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<SignatureHint> {
+    /// A suggestion from history wins (it is what the user typed before, whole); without one,
+    /// the signature hint of the registry call being written.
+    fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<SignatureHint> {
+        if let Some(rest) = HistoryHinter::new().hint(line, pos, ctx) {
+            // A multi-line chunk (or anything with control characters) would not fit on the
+            // line nor print safely: Up recalls those.
+            if !rest.is_empty() && !rest.chars().any(char::is_control) {
+                return Some(SignatureHint {
+                    display: rest.clone(),
+                    completion: Some(rest),
+                });
+            }
+        }
         complete::hint(line, pos).map(|(display, completion)| SignatureHint {
             display,
             completion,
@@ -100,6 +112,20 @@ impl Hinter for ReplHelper {
 }
 
 impl Highlighter for ReplHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if self.colour && !line.trim_start().starts_with(':') {
+            Cow::Owned(super::highlight::highlight(line))
+        } else {
+            Cow::Borrowed(line)
+        }
+    }
+
+    /// Every edit may change a token's colour (a quote opens a string to the end); moving
+    /// the cursor changes none.
+    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
+        self.colour && kind != CmdKind::MoveCursor
+    }
+
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
         if self.colour {
             Cow::Owned(format!("\x1b[90m{hint}\x1b[0m"))

@@ -2,7 +2,9 @@
 
 pub mod commands;
 pub mod complete;
+pub mod edit;
 pub mod helper;
+pub mod highlight;
 pub mod interrupt;
 
 use std::cell::RefCell;
@@ -11,15 +13,20 @@ use std::rc::Rc;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
-use rustyline::{Config, Editor};
+use rustyline::{Config, Editor, Event, EventHandler, KeyEvent};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use crate::lua::session::{Completeness, Session, SourceKind};
+use crate::lua::session::{Completeness, EvalError, Session, SourceKind};
 use crate::output::Output;
 use commands::Flow;
 use helper::ReplHelper;
 
 /// Most history entries kept.
 pub const HISTORY_LIMIT: usize = 10_000;
+
+/// Frames shown under an error at the prompt (`:trace` shows all).
+const SHORT_TRACEBACK: usize = 3;
 
 /// Makes a fresh session for `:reset` (same accounts and connections).
 pub type SessionFactory<'a> = dyn Fn() -> anyhow::Result<Session> + 'a;
@@ -35,6 +42,10 @@ pub struct Repl<'a> {
     config_path: Option<PathBuf>,
     /// The account names Tab offers (grows after `:login`).
     helper_accounts: Option<Rc<RefCell<Vec<String>>>>,
+    /// `:edit` asks the loop (which owns the line editor) to open the editor.
+    pub edit_requested: bool,
+    /// The frames of the last error's traceback, for `:trace`.
+    pub last_trace: Vec<String>,
 }
 
 impl Repl<'_> {
@@ -55,7 +66,57 @@ impl Repl<'_> {
         interrupt::set_busy(true);
         let result = self.session.eval(src, name, kind, &[]);
         interrupt::set_busy(false);
+        let frames = self.session.take_traceback();
         self.output.report(&self.session, &result);
+        if let Err(e) = &result {
+            // A syntax error has no frames: `:trace` then says so rather than show an older one.
+            self.last_trace = frames;
+            if matches!(e, EvalError::Runtime { message, .. } if !message.contains("stack traceback:"))
+            {
+                self.short_traceback();
+            }
+        }
+    }
+
+    /// After an error raised inside a user's function: its innermost frames (at most
+    /// three), so the cause is visible without `:trace`.
+    fn short_traceback(&self) {
+        if self.output.mode == crate::output::Mode::Json {
+            return;
+        }
+        let mut user: Vec<&String> = self
+            .last_trace
+            .iter()
+            .filter(|f| !f.starts_with("[C]"))
+            .collect();
+        // The outermost frame is the input itself, unless a tail call replaced it.
+        if user
+            .last()
+            .is_some_and(|f| !f.starts_with("(...tail calls...)"))
+        {
+            user.pop();
+        }
+        user.retain(|f| !f.starts_with("(...tail calls...)"));
+        if user.is_empty() {
+            return;
+        }
+        let mut text = String::from("traceback (innermost first):");
+        for frame in user.iter().take(SHORT_TRACEBACK) {
+            text.push_str("\n  ");
+            text.push_str(frame);
+        }
+        if self.last_trace.len() > SHORT_TRACEBACK {
+            text.push_str(&format!(
+                "\n  ... {} frames in all: :trace shows them",
+                self.last_trace.len()
+            ));
+        }
+        let text = crate::render::sanitize::sanitize_lines(&text);
+        if self.output.colour {
+            eprintln!("\x1b[90m{text}\x1b[0m");
+        } else {
+            eprintln!("{text}");
+        }
     }
 
     /// Point the global `crisp` at account `name`.
@@ -221,6 +282,12 @@ pub fn run(
     );
     let mut editor: Editor<ReplHelper, FileHistory> = Editor::with_config(config)?;
     editor.set_helper(Some(helper));
+    let edit_key = Arc::new(AtomicBool::new(false));
+    editor.bind_sequence(
+        Event::KeySeq(vec![KeyEvent::ctrl('X'), KeyEvent::ctrl('E')]),
+        EventHandler::Conditional(Box::new(edit::EditKey(edit_key.clone()))),
+    );
+    crate::lua::seen_ids::enable();
 
     let history = options.history.clone().or_else(default_history_path);
     let mut history_ok = true;
@@ -239,6 +306,8 @@ pub fn run(
         factory,
         config_path: options.config_path.clone(),
         helper_accounts: Some(accounts),
+        edit_requested: false,
+        last_trace: Vec::new(),
     };
     if let Err(e) = interrupt::install(repl.interrupt_flags()) {
         eprintln!("warning: Ctrl-C cannot interrupt evaluations: {e}");
@@ -251,6 +320,10 @@ pub fn run(
     }
 
     let mut chunk = String::new();
+    // The last input that ran (what `:edit` on an empty line opens), and text given back to
+    // the next prompt after an edit that ran nothing.
+    let mut last_input = String::new();
+    let mut initial: Option<String> = None;
     loop {
         let primary = format!("crisp:{}> ", repl.account);
         let prompt = if chunk.is_empty() {
@@ -259,7 +332,28 @@ pub fn run(
             // The continuation prompt lines up with the primary one.
             format!("{:>width$}", "... ", width = primary.len())
         };
-        let line = match editor.readline(&prompt) {
+        let read = match initial.take() {
+            Some(text) => editor.readline_with_initial(&prompt, (&text, "")),
+            None => editor.readline(&prompt),
+        };
+        let line = match read {
+            Ok(line) if edit_key.swap(false, Ordering::SeqCst) => {
+                // Ctrl-X Ctrl-E: the unfinished chunk and this line, or the last input.
+                let text = if chunk.is_empty() && line.trim().is_empty() {
+                    last_input.clone()
+                } else {
+                    std::mem::take(&mut chunk) + &line
+                };
+                chunk.clear();
+                initial = run_edited(
+                    &mut repl,
+                    &mut editor,
+                    &text,
+                    &mut last_input,
+                    (history.as_deref(), &mut history_ok),
+                );
+                continue;
+            }
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
                 // Ctrl-C at the prompt drops the line (and any unfinished chunk).
@@ -289,6 +383,22 @@ pub fn run(
             if commands::dispatch(&mut repl, &line) == Flow::Quit {
                 break;
             }
+            if std::mem::take(&mut repl.edit_requested) {
+                let text = last_input.clone();
+                initial = run_edited(
+                    &mut repl,
+                    &mut editor,
+                    &text,
+                    &mut last_input,
+                    (history.as_deref(), &mut history_ok),
+                );
+            }
+            continue;
+        }
+        if let Some(name) = edit::doc_query(&line).filter(|_| chunk.is_empty()) {
+            // `crisp.send_message?` as IPython's `?`: the same as `:doc`.
+            remember(&mut editor, &line, history.as_deref(), &mut history_ok);
+            commands::dispatch(&mut repl, &format!(":doc {name}"));
             continue;
         }
         chunk.push_str(&line);
@@ -303,9 +413,45 @@ pub fn run(
             history.as_deref(),
             &mut history_ok,
         );
+        last_input = src.trim_end().to_string();
         repl.eval(&src, "=input", SourceKind::Interactive);
     }
     Ok(0)
+}
+
+/// Open the editor on `text`; what is saved runs as one input and is one history entry.
+/// When nothing runs (an empty save, an editor that failed) the text comes back to the next
+/// prompt, so nothing is lost; the returned text is that.
+fn run_edited(
+    repl: &mut Repl,
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    text: &str,
+    last_input: &mut String,
+    (history, history_ok): (Option<&Path>, &mut bool),
+) -> Option<String> {
+    let give_back = || (!text.trim().is_empty()).then(|| text.to_string());
+    match edit::edit(text) {
+        edit::Edited::Saved(saved) => {
+            remember(editor, &saved, history, history_ok);
+            if !saved.contains('\n') && saved.trim_start().starts_with(':') {
+                commands::dispatch(repl, &saved);
+                return None;
+            }
+            // Shown as it will run, as if typed.
+            println!("{saved}");
+            *last_input = saved.clone();
+            repl.eval(&format!("{saved}\n"), "=input", SourceKind::Interactive);
+            None
+        }
+        edit::Edited::Empty => {
+            repl.error("the editor saved nothing; nothing ran");
+            give_back()
+        }
+        edit::Edited::Failed(message) => {
+            repl.error(&message);
+            give_back()
+        }
+    }
 }
 
 /// Add an entry and append it to the history file at once, so a crash loses nothing and two
