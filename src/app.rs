@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::DemoServer { port, size }) => run_demo_server(port, size),
         Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
         Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
+        Some(Command::Mcp(args)) => crate::mcp::run(&args, cli.config),
         None => run_lua(cli),
     }
 }
@@ -73,13 +74,13 @@ fn run_demo_server(port: u16, size: usize) -> anyhow::Result<u8> {
 }
 
 /// The accounts and their clients; also the demo server, kept alive as long as they are.
-struct Runtime {
-    runtime: Rc<CrispRuntime>,
+pub(crate) struct Runtime {
+    pub(crate) runtime: Rc<CrispRuntime>,
     _demo: Option<DemoServer>,
-    demo_url: Option<String>,
+    pub(crate) demo_url: Option<String>,
 }
 
-fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
+pub(crate) fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
     if cli.read_only && cli.dry_run {
         return Err(
             UsageError("--read-only and --dry-run do not go together: choose one".into()).into(),
@@ -137,7 +138,7 @@ fn positive_secs(s: f64, what: &str) -> Result<Duration, UsageError> {
 }
 
 /// A Lua state on `runtime`, with `doc()` and print capture set for `output`'s mode.
-fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow::Result<Session> {
+pub(crate) fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow::Result<Session> {
     let memory = (cli.memory_limit > 0).then(|| cli.memory_limit.saturating_mul(1024 * 1024));
     let session = Session::new(runtime.clone(), memory)
         .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;

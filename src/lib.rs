@@ -17,6 +17,7 @@ pub mod crisp;
 pub mod demo;
 pub mod docs;
 pub mod lua;
+pub mod mcp;
 pub mod output;
 pub mod private_fs;
 pub mod render;
