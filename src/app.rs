@@ -138,7 +138,11 @@ fn positive_secs(s: f64, what: &str) -> Result<Duration, UsageError> {
 }
 
 /// A Lua state on `runtime`, with `doc()` and print capture set for `output`'s mode.
-pub(crate) fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow::Result<Session> {
+pub(crate) fn new_session(
+    runtime: &Rc<CrispRuntime>,
+    cli: &Cli,
+    output: &Output,
+) -> anyhow::Result<Session> {
     let memory = (cli.memory_limit > 0).then(|| cli.memory_limit.saturating_mul(1024 * 1024));
     let session = Session::new(runtime.clone(), memory)
         .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;

@@ -7,6 +7,8 @@
 mod common;
 #[path = "common/faulty.rs"]
 mod faulty;
+#[path = "common/secret_service.rs"]
+mod secret_service;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -51,7 +53,9 @@ fn python(home: &Path) -> Command {
 
 /// Run one scenario against the binary; its stdout when it passes.
 fn scenario(mut cmd: Command, name: &str, args: &[&str]) -> String {
-    cmd.arg(name).arg(env!("CARGO_BIN_EXE_crisp-repl")).args(args);
+    cmd.arg(name)
+        .arg(env!("CARGO_BIN_EXE_crisp-repl"))
+        .args(args);
     let out = cmd.output().expect("python3 runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -104,7 +108,10 @@ fn schemas_calls_errors_lua_state_resources_and_progress() {
     assert!(out.contains("\"progress\""), "{out}");
     // The calls really reached Crisp (the demo), with the account's credentials.
     assert!(!h.requests_to("/conversations/").is_empty());
-    assert!(!h.requests_to("/message").is_empty(), "send_message was called");
+    assert!(
+        !h.requests_to("/message").is_empty(),
+        "send_message was called"
+    );
 }
 
 #[test]
@@ -155,7 +162,36 @@ fn cancellation_abandons_a_call_to_a_server_that_never_answers() {
         .env("CRISP_KEY", token.key)
         .env("CRISP_TIER", "user");
     scenario(cmd, "cancel", &[]);
-    assert_eq!(server.requests().len(), 1, "the cancelled call was in flight");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "the cancelled call was in flight"
+    );
+}
+
+#[test]
+fn a_keyring_that_never_answers_does_not_block_the_handshake() {
+    let h = Harness::new();
+    let ss = secret_service::SecretService::start();
+    ss.freeze();
+    let config = h.home.path().join("config/crisp-repl/config.toml");
+    std::fs::create_dir_all(config.parent().expect("config dir")).expect("config dir");
+    std::fs::write(
+        &config,
+        format!(
+            "[accounts.support]\nwebsite_id = \"{}\"\ntier = \"user\"\n",
+            crisp_repl::demo::DEMO_WEBSITE_ID
+        ),
+    )
+    .expect("config");
+    let mut cmd = python(h.home.path());
+    cmd.env("CRISP_API_URL", h.server.url())
+        .env("DBUS_SESSION_BUS_ADDRESS", &ss.bus.address)
+        .env("XDG_RUNTIME_DIR", ss.bus.runtime_dir())
+        // Longer than the client waits for any answer: reading the keyring would show.
+        .env("CRISP_REPL_KEYRING_TIMEOUT_MS", "120000");
+    scenario(cmd, "keyring", &[]);
+    assert!(h.server.requests().is_empty());
 }
 
 #[test]
@@ -233,7 +269,9 @@ fn example_calls(markdown: &str) -> Vec<(String, Option<String>, String)> {
         // `crisp.send_message{...}` in prose is a placeholder, and a call inside `pcall` shows
         // an error on purpose (`crisp.suport...`): neither is an example of a valid call.
         let line_start = markdown[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = markdown[start..].find('\n').map_or(markdown.len(), |i| start + i);
+        let line_end = markdown[start..]
+            .find('\n')
+            .map_or(markdown.len(), |i| start + i);
         if table.contains("...") || markdown[line_start..line_end].contains("pcall(") {
             continue;
         }
@@ -270,11 +308,8 @@ fn every_example_in_the_api_reference_validates_against_its_tool_schema() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    std::io::Write::write_all(
-        &mut child.stdin.take().expect("stdin"),
-        program.as_bytes(),
-    )
-    .expect("write program");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), program.as_bytes())
+        .expect("write program");
     let out = child.wait_with_output().expect("runs");
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -299,7 +334,11 @@ fn every_example_in_the_api_reference_validates_against_its_tool_schema() {
     let path = home.path().join("examples.json");
     std::fs::write(&path, serde_json::to_vec(&examples).expect("json")).expect("write");
     // The built-in demo has the accounts the reference's examples name (sales, support).
-    let out = scenario(python(home.path()), "examples", &[path.to_str().expect("utf-8 path")]);
+    let out = scenario(
+        python(home.path()),
+        "examples",
+        &[path.to_str().expect("utf-8 path")],
+    );
     assert!(
         out.contains(&format!("\"validated\": {}", examples.len())),
         "{out}"

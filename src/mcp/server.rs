@@ -226,10 +226,7 @@ impl ServerHandler for CrispMcp {
                 "cancelled",
                 Some(json!({"kind": "interrupted"})),
             )),
-            None => Err(McpError::internal_error(
-                "the Lua thread has stopped",
-                None,
-            )),
+            None => Err(McpError::internal_error("the Lua thread has stopped", None)),
         }
     }
 

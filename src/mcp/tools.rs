@@ -29,8 +29,12 @@ pub fn all(accounts: &[String], read_only: bool) -> Vec<Tool> {
 
 /// One API function as a tool.
 pub fn api_tool(spec: &FunctionSpec, accounts: &[String]) -> Tool {
-    Tool::new(spec.name, spec.summary, Arc::new(input_schema(spec, accounts)))
-        .with_annotations(annotations(spec))
+    Tool::new(
+        spec.name,
+        spec.summary,
+        Arc::new(input_schema(spec, accounts)),
+    )
+    .with_annotations(annotations(spec))
 }
 
 /// The JSON Schema of a function's parameters, and the optional `account`.

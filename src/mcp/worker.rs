@@ -65,8 +65,7 @@ impl Worker {
     /// on bad flags or a broken config.
     pub fn start(args: &McpArgs, config: Option<std::path::PathBuf>) -> anyhow::Result<Worker> {
         let cli = session_cli(args, config);
-        let (ready_tx, ready_rx) =
-            mpsc::channel::<anyhow::Result<(Vec<String>, Arc<Control>)>>();
+        let (ready_tx, ready_rx) = mpsc::channel::<anyhow::Result<(Vec<String>, Arc<Control>)>>();
         let (jobs_tx, jobs_rx) = mpsc::channel::<Request>();
         std::thread::Builder::new()
             .name("lua".into())

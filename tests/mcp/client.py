@@ -31,7 +31,8 @@ LUA_TO_SCHEMA = {
 async def connect(server_args, body):
     params = StdioServerParameters(command=BINARY, args=server_args, env=dict(os.environ))
     async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write) as session:
+        # A bound on every request: a handshake that waited for a frozen keyring fails here.
+        async with ClientSession(read, write, read_timeout_seconds=30) as session:
             init = await session.initialize()
             assert init.server_info.name == "crisp-repl", init
             assert init.protocol_version, "no protocol version negotiated"
@@ -273,12 +274,22 @@ async def examples_scenario(session):
     print(json.dumps({"validated": len(examples)}))
 
 
+async def keyring_scenario(session):
+    """The account's secret is in a keyring that never answers: the handshake, the tool list
+    and a call that needs no secret work all the same (connect() bounds each by 30 s)."""
+    tools = tools_by_name(await session.list_tools())
+    assert tools["get_current_user"].input_schema["properties"]["account"]["enum"] == ["default", "support"]
+    result = await call(session, "lua", {"code": "return 1 + 1"})
+    assert result.structured_content["values"] == [2], result
+
+
 SCENARIOS = {
     "main": (main_scenario, []),
     "read-only": (read_only_scenario, ["--read-only"]),
     "dry-run": (dry_run_scenario, ["--dry-run"]),
     "cancel": (cancel_scenario, ["--timeout", "3600"]),
     "demo": (demo_scenario, ["--demo"]),
+    "keyring": (keyring_scenario, []),
     "examples": (examples_scenario, ["--dry-run", "--demo"]),
 }
 
