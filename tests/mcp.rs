@@ -344,3 +344,51 @@ fn every_example_in_the_api_reference_validates_against_its_tool_schema() {
         "{out}"
     );
 }
+
+/// Raw JSON-RPC lines, no SDK: stdout holds protocol messages and nothing else (a child of
+/// `os.execute` writes to fd 1 too), and malformed arguments are a protocol error.
+#[test]
+fn stdout_carries_only_protocol_messages() {
+    use std::io::Write;
+    let home = tempfile::tempdir().expect("temp home");
+    let mut child = common::hermetic(home.path())
+        .args(["mcp", "--demo"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let messages = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"lua","arguments":{"code":"os.execute('echo leaked-by-a-child') io.stdout:write('captured') return io.read('l')"}}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_conversations","arguments":[1,2]}}"#,
+        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}"#,
+    ];
+    let mut stdin = child.stdin.take().expect("stdin");
+    for m in messages {
+        writeln!(stdin, "{m}").expect("write");
+    }
+    // Answers come in any order; wait for all three calls before closing stdin.
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut answers = std::collections::BTreeMap::new();
+    while answers.len() < 4 {
+        let line = lines.next().expect("an answer").expect("a line");
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("not JSON-RPC on stdout ({e}): {line}"));
+        assert_eq!(v["jsonrpc"], "2.0", "{line}");
+        answers.insert(v["id"].as_i64().expect("an id"), v);
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("leaked-by-a-child"), "{stderr}");
+    let lua = &answers[&2]["result"]["structuredContent"];
+    // io.read reads /dev/null, not the protocol: nil, and `captured` went to `output`.
+    assert_eq!(lua["output"], "captured", "{lua}");
+    assert_eq!(lua["values"], serde_json::json!([null]), "{lua}");
+    assert!(answers[&3].get("error").is_some(), "{}", answers[&3]);
+    assert!(answers[&4].get("error").is_some(), "{}", answers[&4]);
+}

@@ -126,10 +126,15 @@ pub fn annotations(spec: &FunctionSpec) -> ToolAnnotations {
         .filter_map(|r| r.split_whitespace().next())
         .collect();
     let any = |m: &str| methods.contains(&m);
+    // A method we cannot read (a generic request function) is assumed to be the worst.
+    let unknown = methods.is_empty()
+        || methods
+            .iter()
+            .any(|m| !["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"].contains(m));
     // Overwriting a value (state, assignee, metas) or removing one loses what was there.
-    let destructive = any("PATCH") || any("PUT") || any("DELETE");
+    let destructive = unknown || any("PATCH") || any("PUT") || any("DELETE");
     // Repeating a POST sends a second message; repeating a PATCH sets the same value again.
-    let idempotent = !any("POST") && !methods.is_empty();
+    let idempotent = !unknown && !any("POST");
     base.read_only(false)
         .destructive(destructive)
         .idempotent(idempotent)
@@ -234,5 +239,16 @@ mod tests {
         assert_eq!(a.idempotent_hint, Some(false));
         let r = annotations(function("get_contact").unwrap());
         assert_eq!(r.read_only_hint, Some(true));
+        // A write whose method cannot be read is assumed destructive and not idempotent.
+        let generic = FunctionSpec {
+            rest: &["ANY {path}"],
+            writes: true,
+            ..*function("send_message").unwrap()
+        };
+        let g = annotations(&generic);
+        assert_eq!(
+            (g.destructive_hint, g.idempotent_hint),
+            (Some(true), Some(false))
+        );
     }
 }
