@@ -34,6 +34,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
         Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
         Some(Command::Watch(args)) => crate::watch_cmd::run(&cli, &args),
+        Some(Command::Mcp(args)) => crate::mcp::run(&args, cli.config),
         None => run_lua(cli),
     }
 }
@@ -88,7 +89,7 @@ pub(crate) struct Runtime {
     // Declared before the server, so the visitors stop first.
     _activity: Option<demo::activity::Activity>,
     _demo: Option<DemoServer>,
-    demo_url: Option<String>,
+    pub(crate) demo_url: Option<String>,
 }
 
 pub(crate) fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
@@ -164,7 +165,11 @@ pub(crate) fn positive_secs(s: f64, what: &str) -> Result<Duration, UsageError> 
 }
 
 /// A Lua state on `runtime`, with `doc()` and print capture set for `output`'s mode.
-fn new_session(runtime: &Rc<CrispRuntime>, cli: &Cli, output: &Output) -> anyhow::Result<Session> {
+pub(crate) fn new_session(
+    runtime: &Rc<CrispRuntime>,
+    cli: &Cli,
+    output: &Output,
+) -> anyhow::Result<Session> {
     let memory = (cli.memory_limit > 0).then(|| cli.memory_limit.saturating_mul(1024 * 1024));
     let session = Session::new(runtime.clone(), memory)
         .map_err(|e| anyhow::anyhow!("cannot create the Lua state: {e}"))?;

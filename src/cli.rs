@@ -121,6 +121,8 @@ pub enum Command {
     },
     /// Print new messages across the inbox as they arrive, until Ctrl-C (exit status 0).
     Watch(WatchArgs),
+    /// Serve the API to AI agents over the Model Context Protocol (stdio).
+    Mcp(McpArgs),
 }
 
 /// `crisp-repl watch`: the shell's `crisp.watch`.
@@ -149,4 +151,36 @@ pub struct WatchArgs {
     /// Stop after this many polls (exit status 0).
     #[arg(long, value_name = "N")]
     pub polls: Option<u64>,
+}
+
+/// `crisp-repl mcp`: the flags of a Lua session that carry over to the MCP server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct McpArgs {
+    /// Use a built-in demo Crisp inbox on loopback (no account needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Conversations in the demo inbox.
+    #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
+    pub demo_size: usize,
+
+    /// Offer no tool that changes data; writes through the `lua` tool are refused.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Writes return the request they would send, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The longest a request, or one `lua` evaluation, may take [default: 30 s per request].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+
+    /// Seconds to wait for a connection.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+
+    /// Memory limit of the Lua state, in MB (0 = none).
+    #[arg(long, value_name = "MB", default_value_t = 1024)]
+    pub memory_limit: usize,
 }

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod docs;
 pub mod export;
 pub mod lua;
+pub mod mcp;
 pub mod output;
 pub mod private_fs;
 pub mod render;

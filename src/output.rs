@@ -180,6 +180,11 @@ fn pager_show(text: &str, pager: &str) {
 
 /// The JSON protocol's line for one evaluation.
 pub fn json_line(session: &Session, result: &Result<Vec<Value>, EvalError>) -> String {
+    convert::json_text(&eval_record(session, result), false)
+}
+
+/// One evaluation as the JSON protocol reports it (`json_line`, and the MCP `lua` tool).
+pub fn eval_record(session: &Session, result: &Result<Vec<Value>, EvalError>) -> Json {
     let printed = session.take_printed();
     let mut line = Map::new();
     match result {
@@ -200,10 +205,11 @@ pub fn json_line(session: &Session, result: &Result<Vec<Value>, EvalError>) -> S
             }
         }
     }
-    convert::json_text(&Json::Object(line), false)
+    Json::Object(line)
 }
 
-fn error_json(e: &EvalError) -> Json {
+/// A failed evaluation's `error` object: kind, message, and fn/status/reason when they apply.
+pub fn error_json(e: &EvalError) -> Json {
     let mut err = Map::new();
     match e {
         EvalError::Syntax(m) => {
