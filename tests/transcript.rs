@@ -241,11 +241,18 @@ fn hostile_strings_in_a_transcript_are_escaped() {
     s.send_line(":thread session_h").unwrap();
     // From the end of the echoed command line to the next prompt.
     s.expect(":thread session_h").unwrap();
+    // The line editor may redraw the prompt as it accepts the line: wait for the data first.
+    let head = s.expect("3 messages").unwrap();
+    let mut bytes = head.before().to_vec();
+    bytes.extend_from_slice(b"3 messages");
     let found = s.expect("crisp:default> ").unwrap();
-    let raw = String::from_utf8_lossy(found.before()).replace('\r', "");
+    bytes.extend_from_slice(found.before());
+    let raw = String::from_utf8_lossy(&bytes).replace('\r', "");
     // The line editor's own sequences end the input line (bracketed paste off): not data.
+    // Everything up to it (prompt redraws) is the editor's too.
     let raw = raw
-        .trim_start_matches("\x1b[?2004l")
+        .find("\x1b[?2004l")
+        .map_or(raw.as_str(), |at| &raw[at + "\x1b[?2004l".len()..])
         .trim_start_matches('\n');
     // The line editor redraws its prompt after the last line: not rendered data.
     let raw = &raw[..raw.rfind('\n').unwrap_or(raw.len())];
