@@ -24,5 +24,5 @@ pub mod private_fs;
 pub mod render;
 pub mod repl;
 pub mod tape;
-pub mod watch_cmd;
 pub mod view;
+pub mod watch_cmd;

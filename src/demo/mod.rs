@@ -1,8 +1,8 @@
 //! The built-in demo Crisp: a seeded inbox served on loopback, so everything works with no
 //! Crisp account and nothing leaves the machine.
 
-mod inbox;
 pub mod activity;
+mod inbox;
 pub mod seed;
 pub mod server;
 
