@@ -8,6 +8,9 @@ use std::time::Duration;
 use expectrl::{ControlCode, Session};
 
 mod common;
+#[path = "common/pty.rs"]
+mod pty;
+use pty::{quit, wait_for_file};
 
 /// The binary in a pty on the demo inbox; `colour` leaves NO_COLOR unset.
 fn spawn_with(home: &Path, colour: bool, envs: &[(&str, &str)]) -> Session {
@@ -25,11 +28,7 @@ fn spawn_with(home: &Path, colour: bool, envs: &[(&str, &str)]) -> Session {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut session = Session::spawn(cmd).expect("spawn in a pty");
-    let _ = session.get_process_mut().set_window_size(120, 40);
-    session.set_expect_timeout(Some(Duration::from_secs(20)));
-    session.expect("crisp:default> ").expect("prompt");
-    session
+    pty::start(cmd, 120, 40, Duration::from_secs(20))
 }
 
 fn spawn(home: &Path, envs: &[(&str, &str)]) -> Session {
@@ -56,22 +55,6 @@ fn appending_editor(home: &Path) -> String {
             log.display()
         ),
     )
-}
-
-fn wait_for_file(path: &Path, done: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if done(&text) || std::time::Instant::now() > deadline {
-            return text;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn quit(mut s: Session) {
-    s.send_line(":quit").unwrap();
-    s.expect(expectrl::Eof).expect(":quit ends the session");
 }
 
 #[test]

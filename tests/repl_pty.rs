@@ -8,30 +8,16 @@ use std::time::Duration;
 use expectrl::{ControlCode, Session};
 
 mod common;
+#[path = "common/pty.rs"]
+mod pty;
+use pty::{quit, wait_for_file};
 
 /// The binary in a pty with the demo inbox, a private HOME and the given history file.
 fn spawn(home: &Path, history: &Path, extra: &[&str]) -> Session {
     let mut cmd = common::hermetic(home);
     cmd.arg("--demo").arg("--history").arg(history).args(extra);
     cmd.env("TERM", "xterm").env("NO_COLOR", "1");
-    let mut session = Session::spawn(cmd).expect("spawn in a pty");
-    let _ = session.get_process_mut().set_window_size(120, 40);
-    session.set_expect_timeout(Some(Duration::from_secs(20)));
-    session.expect("crisp:default> ").expect("prompt");
-    session
-}
-
-/// Wait until `path` holds text that satisfies `done` (the prompt is redrawn on Enter, before
-/// the evaluation runs, so seeing it proves nothing).
-fn wait_for_file(path: &Path, done: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if done(&text) || std::time::Instant::now() > deadline {
-            return text;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    pty::start(cmd, 120, 40, Duration::from_secs(20))
 }
 
 /// A needle for a result printed on a line of its own.
@@ -49,11 +35,6 @@ fn regex_escape(text: &str) -> String {
             }
         })
         .collect()
-}
-
-fn quit(mut s: Session) {
-    s.send_line(":quit").unwrap();
-    s.expect(expectrl::Eof).expect(":quit ends the session");
 }
 
 #[test]

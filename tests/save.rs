@@ -9,6 +9,9 @@ use expectrl::Session;
 use serde_json::Value;
 
 mod common;
+#[path = "common/pty.rs"]
+mod pty;
+use pty::quit;
 
 /// The binary in a pty with the demo inbox, 160 columns wide.
 fn spawn(home: &Path) -> Session {
@@ -20,11 +23,7 @@ fn spawn(home: &Path) -> Session {
     cmd.env("TERM", "xterm")
         .env("NO_COLOR", "1")
         .env("TZ", "UTC");
-    let mut s = Session::spawn(cmd).expect("spawn in a pty");
-    let _ = s.get_process_mut().set_window_size(160, 100);
-    s.set_expect_timeout(Some(Duration::from_secs(30)));
-    s.expect("crisp:default> ").expect("prompt");
-    s
+    pty::start(cmd, 160, 100, Duration::from_secs(30))
 }
 
 /// Send a line and return what it printed (echo and line-editor redraws included, CR
@@ -37,11 +36,6 @@ fn run_line(s: &mut Session, line: &str) -> String {
         .expect("<<DONE>>")
         .expect("the marker after the line's output");
     String::from_utf8_lossy(found.before()).replace('\r', "")
-}
-
-fn quit(mut s: Session) {
-    s.send_line(":quit").unwrap();
-    s.expect(expectrl::Eof).expect(":quit ends the session");
 }
 
 /// The "saved N rows, B bytes, to PATH" line: (rows, bytes).

@@ -11,6 +11,9 @@ use expectrl::Session;
 use serde_json::{json, Value};
 
 mod common;
+#[path = "common/pty.rs"]
+mod pty;
+use pty::quit;
 #[path = "common/faulty.rs"]
 mod faulty;
 
@@ -91,11 +94,6 @@ fn command_output(s: &mut Session, command: &str, start: &str) -> String {
     let text = String::from_utf8_lossy(found.before()).replace('\r', "");
     let end = text.rfind('\n').unwrap_or(text.len());
     format!("{start}{}", &text[..end])
-}
-
-fn quit(mut s: Session) {
-    s.send_line(":quit").unwrap();
-    s.expect(expectrl::Eof).expect(":quit ends the session");
 }
 
 const FIRST: &str = "Hi! Since this morning our webhook endpoint rejects every delivery from you with 'signature mismatch'. We've already missed about 40 order events.";
