@@ -26,7 +26,11 @@ pub struct UsageError(pub String);
 /// Run the program; the returned number is the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Some(Command::DemoServer { port, size }) => run_demo_server(port, size),
+        Some(Command::DemoServer {
+            port,
+            size,
+            latency_ms,
+        }) => run_demo_server(port, size, latency_ms),
         Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
         Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
         None => run_lua(cli),
@@ -55,9 +59,10 @@ fn run_doc(name: Option<&str>, json: bool) -> anyhow::Result<u8> {
     }
 }
 
-fn run_demo_server(port: u16, size: usize) -> anyhow::Result<u8> {
+fn run_demo_server(port: u16, size: usize, latency_ms: u64) -> anyhow::Result<u8> {
     let server = DemoServer::start(&format!("127.0.0.1:{port}"), size)
         .with_context(|| format!("cannot start the demo server on 127.0.0.1:{port}"))?;
+    server.set_latency(std::time::Duration::from_millis(latency_ms));
     let token = demo::demo_token(crate::crisp::Tier::User);
     println!("CRISP_API_URL={}", server.url());
     println!("CRISP_WEBSITE_ID={}", demo::DEMO_WEBSITE_ID);
@@ -89,6 +94,7 @@ fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runtime> {
     let (accounts, demo) = if cli.demo {
         let server = DemoServer::start("127.0.0.1:0", cli.demo_size)
             .context("cannot start the demo server on 127.0.0.1")?;
+        server.set_latency(std::time::Duration::from_millis(cli.latency_ms));
         (demo::accounts(&server.url()), Some(server))
     } else {
         let path = cli.config.clone().or_else(config::default_path);

@@ -53,6 +53,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
     pub demo_size: usize,
 
+    /// Delay every answer of the demo inbox by N ms, as a distant server would (for measuring).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
+    pub latency_ms: u64,
+
     /// One JSON line per evaluation on stdout (for programs and agents).
     #[arg(long)]
     pub json: bool,
@@ -111,5 +115,8 @@ pub enum Command {
         /// Conversations in the demo inbox.
         #[arg(long, value_name = "N", default_value_t = crate::demo::seed::DEFAULT_CONVERSATIONS)]
         size: usize,
+        /// Delay every answer by N ms, as a distant server would (for measuring).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        latency_ms: u64,
     },
 }
