@@ -82,7 +82,7 @@ def main():
     n = r["requests_latency_paginate"]
     bound = n * lat
     for key, what in [("latency_paginate", "`crisp.paginate`"),
-                      ("latency_paginate_busy", "`crisp.paginate`, loop body 30 ms per page")]:
+                      ("latency_paginate_busy", "`crisp.paginate`, loop body 20 ms per page")]:
         c = r[key]
         row(f"{what}, {lat * 1e3:.0f} ms latency", "≤ 1.2x bound", ms(c),
             f"{int(n)} requests x {lat * 1e3:.0f} ms / 1 connection: {ms(bound)}", c / bound, c / bound <= 1.2)
