@@ -15,6 +15,10 @@ use serde_json::{json, Value};
 use crisp_repl::lua::convert;
 use crisp_repl::tape::Tape;
 
+/// The binary's allocator (src/main.rs), so these figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A Crisp-shaped answer of about `target` bytes: the `{error, reason, data}` envelope around
 /// demo conversations and their messages (strings, nested objects, nulls, big integers).
 fn crisp_body(target: usize) -> Vec<u8> {

@@ -30,7 +30,8 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
             port,
             size,
             demo_activity,
-        }) => run_demo_server(port, size, demo_activity),
+            latency_ms,
+        }) => run_demo_server(port, size, demo_activity, latency_ms),
         Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
         Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
         Some(Command::Watch(args)) => crate::watch_cmd::run(&cli, &args),
@@ -61,9 +62,15 @@ fn run_doc(name: Option<&str>, json: bool) -> anyhow::Result<u8> {
     }
 }
 
-fn run_demo_server(port: u16, size: usize, activity: Option<f64>) -> anyhow::Result<u8> {
+fn run_demo_server(
+    port: u16,
+    size: usize,
+    activity: Option<f64>,
+    latency_ms: u64,
+) -> anyhow::Result<u8> {
     let server = DemoServer::start(&format!("127.0.0.1:{port}"), size)
         .with_context(|| format!("cannot start the demo server on 127.0.0.1:{port}"))?;
+    server.set_latency(std::time::Duration::from_millis(latency_ms));
     let _activity = activity
         .map(|secs| positive_secs(secs, "--demo-activity"))
         .transpose()?
@@ -112,6 +119,7 @@ pub(crate) fn build_runtime(cli: &Cli, interactive: bool) -> anyhow::Result<Runt
     let (accounts, demo) = if cli.demo {
         let server = DemoServer::start("127.0.0.1:0", cli.demo_size)
             .context("cannot start the demo server on 127.0.0.1")?;
+        server.set_latency(std::time::Duration::from_millis(cli.latency_ms));
         (demo::accounts(&server.url()), Some(server))
     } else {
         let path = cli.config.clone().or_else(config::default_path);

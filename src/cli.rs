@@ -56,6 +56,9 @@ pub struct Cli {
     /// With --demo: simulated visitors write a message about every SECS seconds (for crisp.watch).
     #[arg(long, value_name = "SECS")]
     pub demo_activity: Option<f64>,
+    /// Delay every answer of the demo inbox by N ms, as a distant server would (for measuring).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
+    pub latency_ms: u64,
 
     /// One JSON line per evaluation on stdout (for programs and agents).
     #[arg(long)]
@@ -118,6 +121,9 @@ pub enum Command {
         /// Simulated visitors write a message about every SECS seconds.
         #[arg(long, value_name = "SECS")]
         demo_activity: Option<f64>,
+        /// Delay every answer by N ms, as a distant server would (for measuring).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        latency_ms: u64,
     },
     /// Print new messages across the inbox as they arrive, until Ctrl-C (exit status 0).
     Watch(WatchArgs),

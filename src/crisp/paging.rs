@@ -2,6 +2,12 @@
 //!
 //! A Lua page is a window of item indexes; we pick the REST page size that covers the window
 //! (plus one item, to know whether more exist) in the fewest requests, fetch, and slice.
+//! Walks that go page after page fetch the next page while the caller works on this one
+//! (`Prefetch`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 /// The page sizes Crisp accepts on list routes.
 pub const REST_MIN_PER_PAGE: u64 = 20;
@@ -83,10 +89,70 @@ pub fn fetch_window<T, E>(
     Ok(Window { items, has_more })
 }
 
+/// Runs `fetch` on a helper thread one result ahead of the consumer: while the caller works
+/// on one page, the next one is on its way, and no more than that one (`crisp.paginate`).
+///
+/// The thread hands each result over a rendezvous channel, so it waits with at most one
+/// finished result. Dropping the `Prefetch` ends it: at once if it is waiting, or once the
+/// request in flight returns (a cancellable client abandons it on Ctrl-C).
+pub struct Prefetch<T> {
+    results: Receiver<T>,
+}
+
+/// Why `Prefetch::next` has no result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The cancel flag was set while waiting (Ctrl-C, `--timeout`).
+    Cancelled,
+    /// The fetcher ended: after its last result, or it panicked.
+    Ended,
+}
+
+/// How often a waiting consumer looks at its cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+impl<T: Send + 'static> Prefetch<T> {
+    /// Start fetching at once. `fetch` returns a result and whether another may follow.
+    pub fn start(
+        mut fetch: impl FnMut() -> (T, bool) + Send + 'static,
+    ) -> std::io::Result<Prefetch<T>> {
+        let (tx, results) = mpsc::sync_channel(0);
+        std::thread::Builder::new()
+            .name("crisp-prefetch".into())
+            .spawn(move || loop {
+                let (result, more) = fetch();
+                // An error here means the consumer is gone: nobody wants the rest.
+                if tx.send(result).is_err() || !more {
+                    return;
+                }
+            })?;
+        Ok(Prefetch { results })
+    }
+
+    /// The next result, waiting for it if needed; gives up when `cancel` is set.
+    pub fn next(&self, cancel: Option<&AtomicBool>) -> Result<T, Stopped> {
+        let Some(cancel) = cancel else {
+            return self.results.recv().map_err(|_| Stopped::Ended);
+        };
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Stopped::Cancelled);
+            }
+            match self.results.recv_timeout(CANCEL_POLL) {
+                Ok(result) => return Ok(result),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return Err(Stopped::Ended),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::convert::Infallible;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::Arc;
 
     /// A fake Crisp list of `total` items, serving REST pages.
     fn serve(total: u64) -> impl FnMut(u64, u64) -> Result<Vec<u64>, Infallible> {
@@ -159,6 +225,92 @@ mod tests {
         })
         .unwrap();
         assert!(window.items.is_empty() && !window.has_more);
+    }
+
+    /// A fetcher of pages 1, 2, ... that counts its calls and reports when its thread ends.
+    fn counting_fetcher(
+        last: u64,
+    ) -> (
+        Arc<AtomicU64>,
+        mpsc::Receiver<()>,
+        impl FnMut() -> (u64, bool) + Send + 'static,
+    ) {
+        struct Ended(mpsc::Sender<()>);
+        impl Drop for Ended {
+            fn drop(&mut self) {
+                let _ = self.0.send(());
+            }
+        }
+        let calls = Arc::new(AtomicU64::new(0));
+        let (ended_tx, ended) = mpsc::channel();
+        let guard = Ended(ended_tx);
+        let counter = calls.clone();
+        let fetch = move || {
+            let _keep = &guard;
+            let page = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            (page, page < last)
+        };
+        (calls, ended, fetch)
+    }
+
+    /// Long enough for a fetcher that ran ahead to show it; never a pass/fail on time.
+    const SETTLE: Duration = Duration::from_millis(30);
+    /// A fail-safe for waits that must end; only reached when the code is broken.
+    const NEVER: Duration = Duration::from_secs(20);
+
+    fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+        let start = std::time::Instant::now();
+        while !done() {
+            assert!(start.elapsed() < NEVER, "never happened: {what}");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn prefetch_fetches_the_next_page_while_the_caller_works_and_no_further() {
+        let (calls, ended, fetch) = counting_fetcher(5);
+        let prefetch = Prefetch::start(fetch).unwrap();
+        for page in 1..=5u64 {
+            assert_eq!(prefetch.next(None), Ok(page));
+            if page < 5 {
+                // The next page is fetched while "the loop body" runs...
+                wait_for("the next page fetched ahead", || {
+                    calls.load(Ordering::SeqCst) == page + 1
+                });
+            }
+            std::thread::sleep(SETTLE);
+            // ...and not the one after it.
+            assert_eq!(calls.load(Ordering::SeqCst), (page + 1).min(5));
+        }
+        assert_eq!(prefetch.next(None), Err(Stopped::Ended));
+        ended.recv_timeout(NEVER).expect("the fetcher thread ends");
+    }
+
+    #[test]
+    fn an_abandoned_prefetch_stops_its_thread() {
+        let (calls, ended, fetch) = counting_fetcher(u64::MAX);
+        let prefetch = Prefetch::start(fetch).unwrap();
+        assert_eq!(prefetch.next(None), Ok(1));
+        assert_eq!(prefetch.next(None), Ok(2));
+        drop(prefetch);
+        ended
+            .recv_timeout(NEVER)
+            .expect("the fetcher thread ends once the walk is dropped");
+        assert_eq!(calls.load(Ordering::SeqCst), 3, "one page ahead at most");
+    }
+
+    #[test]
+    fn a_cancelled_wait_returns_at_once() {
+        let (gate_tx, gate) = mpsc::channel::<()>();
+        let prefetch = Prefetch::start(move || {
+            // Stuck "in flight" until the test ends.
+            let _ = gate.recv();
+            (0u64, false)
+        })
+        .unwrap();
+        let cancel = AtomicBool::new(true);
+        assert_eq!(prefetch.next(Some(&cancel)), Err(Stopped::Cancelled));
+        drop(gate_tx);
     }
 
     #[test]

@@ -165,6 +165,8 @@ struct State {
     next_fingerprint: i64,
     log: VecDeque<RecordedRequest>,
     faults: VecDeque<Fault>,
+    /// Added before every answer, as a distant server's round trip (`--latency-ms`).
+    latency: std::time::Duration,
 }
 
 /// A running demo server. Dropping it stops the server.
@@ -201,6 +203,7 @@ impl DemoServer {
             next_fingerprint,
             log: VecDeque::new(),
             faults: VecDeque::new(),
+            latency: std::time::Duration::ZERO,
         }));
         let server = Arc::new(server);
         // A few workers so keep-alive connections from several clients are served at once.
@@ -243,6 +246,11 @@ impl DemoServer {
 
     pub fn clear_requests(&self) {
         self.lock().log.clear();
+    }
+
+    /// Delay every answer by `latency` from now on.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
     }
 
     /// Queue a one-shot fault.
@@ -392,6 +400,9 @@ fn handle(state: &Mutex<State>, mut request: tiny_http::Request) {
             None => (route(&mut st, &recorded), FaultKind::Reply),
         }
     };
+    // Outside the lock: other workers answer meanwhile, as a real server's requests overlap.
+    let latency = lock(state).latency;
+    std::thread::sleep(latency);
     match kind {
         FaultKind::Reply => {}
         FaultKind::BreakAfterWork => {

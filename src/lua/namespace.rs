@@ -19,6 +19,7 @@ use crate::credentials::CredentialSource;
 use crate::crisp::api::{self, Target, WritePolicy};
 use crate::crisp::client::{Client, ClientOptions, Exchange};
 use crate::crisp::error::CrispError;
+use crate::crisp::paging::{Prefetch, Stopped};
 use crate::crisp::registry::{self, FunctionSpec, FUNCTIONS};
 use crate::crisp::watch::{self, WatchOptions, Watcher};
 use crate::tape::Tape;
@@ -383,17 +384,20 @@ fn paginate_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua:
                 Ok(found) => found,
                 Err(e) => return Ok((false, error_table(lua, "crisp.paginate", "", &e)?)),
             };
-            // The current batch and the positions of its items not yet handed out.
-            let state = RefCell::new((cursor, Tape::default(), VecDeque::<usize>::new()));
+            // The walk (the cursor until the first call, then its prefetcher), the current
+            // batch and the positions of its items not yet handed out.
+            let state = RefCell::new((
+                Walk::Ready(cursor),
+                Tape::default(),
+                VecDeque::<usize>::new(),
+            ));
             let runtime = runtime.clone();
             let next = lua.create_function(
                 move |lua, _: mlua::MultiValue| -> mlua::Result<(bool, Value)> {
                     let mut state = state.borrow_mut();
-                    let (cursor, batch, pending) = &mut *state;
+                    let (walk, batch, pending) = &mut *state;
                     if pending.is_empty() {
-                        let fetched =
-                            runtime.with_target(&account, |target| cursor.next_batch(target));
-                        match fetched {
+                        match walk.next_batch(&runtime, &account) {
                             Ok(Some(items)) => {
                                 *batch = items.to_tape();
                                 pending.extend(batch.root().items().map(|i| i.position()));
@@ -689,6 +693,63 @@ pub fn write_json_line(message: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", convert::json_text(message, false));
     let _ = out.flush();
+}
+
+/// Where a `crisp.paginate` walk is: not started, fetching one page ahead on a helper thread
+/// (`paging::Prefetch`, so the loop body and the next request overlap), or over.
+enum Walk {
+    Ready(api::ListCursor),
+    Fetching(Prefetch<Result<Option<api::Batch>, CrispError>>),
+    Done,
+}
+
+impl Walk {
+    fn next_batch(
+        &mut self,
+        runtime: &CrispRuntime,
+        account: &str,
+    ) -> Result<Option<api::Batch>, CrispError> {
+        if let Walk::Ready(_) = self {
+            let Walk::Ready(mut cursor) = std::mem::replace(self, Walk::Done) else {
+                return Ok(None);
+            };
+            // The helper thread gets its own copies of the account's client and ids.
+            let prefetch = runtime.with_target(account, |target| {
+                let client = target.client.clone();
+                let (account, website_id) =
+                    (target.account.to_string(), target.website_id.to_string());
+                Prefetch::start(move || {
+                    let target = Target {
+                        account: &account,
+                        website_id: &website_id,
+                        client: &client,
+                    };
+                    let fetched = cursor.next_batch(&target);
+                    let more = matches!(fetched, Ok(Some(_)));
+                    (fetched, more)
+                })
+                .map_err(|e| {
+                    CrispError::Transport(format!("cannot start the page fetcher thread: {e}"))
+                })
+            })?;
+            *self = Walk::Fetching(prefetch);
+        }
+        let Walk::Fetching(prefetch) = self else {
+            return Ok(None);
+        };
+        let fetched = match prefetch.next(runtime.cancel.as_deref()) {
+            Ok(fetched) => fetched,
+            Err(Stopped::Cancelled) => Err(CrispError::Interrupted),
+            // It only ends after the last page or an error, which end the walk here first.
+            Err(Stopped::Ended) => Err(CrispError::Transport(
+                "the page fetcher thread stopped unexpectedly".into(),
+            )),
+        };
+        if !matches!(fetched, Ok(Some(_))) {
+            *self = Walk::Done;
+        }
+        fetched
+    }
 }
 
 /// The Rust side of one function: returns `(true, result)` or `(false, error table)`.

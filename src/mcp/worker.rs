@@ -167,6 +167,7 @@ fn session_cli(args: &McpArgs, config: Option<std::path::PathBuf>) -> Cli {
         demo: args.demo,
         demo_size: args.demo_size,
         demo_activity: None,
+        latency_ms: 0,
         json: true,
         read_only: args.read_only,
         dry_run: args.dry_run,
