@@ -117,6 +117,14 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Requests this process has sent (every try counts), for progress reports of long work.
+static REQUESTS_SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many requests this process has sent so far, retries included.
+pub fn requests_sent() -> u64 {
+    REQUESTS_SENT.load(Ordering::Relaxed)
+}
+
 /// The HTTP methods Crisp's REST API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -548,6 +556,7 @@ impl Client {
 
     /// One try, limited to `timeout` (what is left of the call's time limit).
     fn send(&self, method: Method, url: &str, body: Option<&str>, timeout: Duration) -> Attempt {
+        REQUESTS_SENT.fetch_add(1, Ordering::Relaxed);
         let result = match method {
             Method::Get | Method::Head | Method::Delete if body.is_none() => {
                 let request = match method {

@@ -104,6 +104,7 @@ impl CrispMcp {
         let (id, mut answer) = self.worker.submit(job)?;
         let token = context.meta.get_progress_token();
         let started = Instant::now();
+        let requests_before = crate::crisp::client::requests_sent();
         let mut ticks = tokio::time::interval(PROGRESS_EVERY);
         loop {
             tokio::select! {
@@ -113,7 +114,9 @@ impl CrispMcp {
                     if let Some(token) = &token {
                         let secs = started.elapsed().as_secs_f64().floor();
                         let mut note = ProgressNotificationParam::new(token.clone(), secs);
-                        note.message = Some(format!("running for {secs} s"));
+                        // The total of a crisp.all is not known ahead; what has been done is.
+                        let sent = crate::crisp::client::requests_sent() - requests_before;
+                        note.message = Some(format!("running for {secs} s, {sent} requests sent"));
                         let _ = context.peer.notify_progress(note).await;
                     }
                 }

@@ -211,14 +211,24 @@ async def main_scenario(session):
 
     # Progress notifications for long work, when asked for.
     seen = []
+    messages = []
 
     async def progress(value, total, message):
         seen.append(value)
+        messages.append(message)
 
     slow = "local t = os.clock() while os.clock() - t < 1.5 do end return 'done'"
     result = await call(session, "lua", {"code": slow}, progress_callback=progress)
     assert result.structured_content["values"] == ["done"], result
     assert seen, "no progress notification for a 1.5 s call"
+    assert seen == sorted(seen), seen
+    # Work that makes requests says how many it has sent so far.
+    messages.clear()
+    busy = "local n, t = 0, os.time() while os.time() - t < 3 do crisp.list_conversations{per_page = 1} n = n + 1 end return n"
+    result = await call(session, "lua", {"code": busy}, progress_callback=progress)
+    done = result.structured_content["values"][0]
+    counts = [int(m.split(", ")[1].split()[0]) for m in messages if m and "requests sent" in m]
+    assert counts and 0 < counts[-1] <= done, (messages, done)
     print(json.dumps({"progress": seen}))
 
 
