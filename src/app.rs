@@ -1,6 +1,6 @@
 //! Wiring: from parsed arguments to a running session in the right mode.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -43,11 +43,12 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
 /// `crisp-repl doc`: styled on a terminal, markdown in a pipe, JSON with --json.
 fn run_doc(name: Option<&str>, json: bool) -> anyhow::Result<u8> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&crate::docs::registry_json())?
-        );
-        return Ok(0);
+        let text = serde_json::to_string_pretty(&crate::docs::registry_json())?;
+        // A reader that stops early (`| head`) is not an error.
+        return match writeln!(std::io::stdout().lock(), "{text}") {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(0),
+        };
     }
     let mode = output::decide_mode(false, true, std::io::stdout().is_terminal());
     let no_color = std::env::var("NO_COLOR").ok();

@@ -372,3 +372,21 @@ fn timeouts_stop_runaway_scripts() {
     let line = &json_lines(&out)[0];
     assert_eq!(line["error"]["kind"], "timeout", "{line}");
 }
+
+#[test]
+fn doc_json_into_a_closed_pipe_is_not_a_crash() {
+    let h = Harness::new();
+    let mut cmd = common::hermetic(h.home.path());
+    let mut child = cmd
+        .args(["doc", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // The reader goes away before anything is written, as `| head -c0` does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("it ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
