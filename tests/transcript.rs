@@ -175,6 +175,34 @@ fn a_long_thread_goes_through_the_pager() {
 }
 
 #[test]
+fn the_pager_command_reaches_transcripts() {
+    let seed = seed::generate(seed::DEFAULT_CONVERSATIONS);
+    let id = long_threads(&seed)[0]["conversation"]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let home = tempfile::tempdir().unwrap();
+    let paged = home.path().join("paged.txt");
+    let pager = format!("cat > '{}'", paged.display());
+    let mut s = spawn(home.path(), 100, &[("PAGER", pager)]);
+    let _ = s.get_process_mut().set_window_size(100, 30);
+    s.send_line(":pager").unwrap();
+    s.expect("pager off").unwrap();
+    s.send_line(format!("crisp.show('{id}') print('<<'..'DONE>>')"))
+        .unwrap();
+    s.expect("<<DONE>>").unwrap();
+    assert!(!paged.exists(), "paged although :pager turned it off");
+    s.send_line(":pager").unwrap();
+    s.expect("pager on").unwrap();
+    s.send_line(format!(":thread {id}")).unwrap();
+    s.send_line("print('<<'..'DONE>>')").unwrap();
+    s.expect("<<DONE>>").unwrap();
+    let text = std::fs::read_to_string(&paged).expect("the pager got the transcript");
+    assert!(text.lines().count() > 100, "{text}");
+    quit(s);
+}
+
+#[test]
 fn plain_mode_is_the_same_transcript_and_json_mode_keeps_the_data() {
     let h = common::Harness::new();
     let plain = common::stdout_of(

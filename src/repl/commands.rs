@@ -375,6 +375,10 @@ fn pager(repl: &mut Repl, _: &str) -> Flow {
         Some(_) => None,
         None => crate::render::pager::command().or_else(|| Some("less -FRX".into())),
     };
+    // crisp.show and :thread page as the rest of the output does.
+    if let Err(e) = crate::view::install(repl.session.lua(), &repl.output) {
+        repl.error(&e.to_string());
+    }
     println!(
         "pager {}",
         if repl.output.pager.is_some() {

@@ -201,6 +201,8 @@ impl Repl<'_> {
         runtime.update_account(account);
         crate::lua::namespace::add_account(self.session.lua(), &runtime, &outcome.account)
             .map_err(|e| e.to_string())?;
+        // The new account's table gets crisp.<account>.show and .columns as the others did.
+        crate::view::install(self.session.lua(), &self.output).map_err(|e| e.to_string())?;
         if let Some(helper) = self.helper_accounts.as_ref() {
             helper.borrow_mut().retain(|a| a != &outcome.account);
             helper.borrow_mut().push(outcome.account.clone());
