@@ -64,7 +64,7 @@ pub struct Cli {
     #[arg(long)]
     pub json: bool,
 
-    /// Refuse calls that change data (send_message).
+    /// Refuse calls that change data (every write of the registry, crisp.request but GET/HEAD).
     #[arg(long)]
     pub read_only: bool,
 
