@@ -304,6 +304,13 @@ impl<'t> Json<'t> {
         }
     }
 
+    /// How many nodes and string bytes a copy of this value takes (`TapeBuilder::reserve`).
+    pub fn footprint(self) -> (usize, usize) {
+        let nodes = self.nodes();
+        let (first, last) = string_bounds(nodes);
+        (nodes.len(), last.saturating_sub(first))
+    }
+
     /// Compact JSON text, for error messages.
     pub fn to_json_string(self) -> String {
         self.to_value().to_string()
@@ -385,6 +392,14 @@ impl TapeBuilder {
             }
             self.counted();
         }
+        self
+    }
+
+    /// Room for `nodes` more nodes and `text` more string bytes, so copying a page's items
+    /// grows each buffer once instead of doubling it a dozen times.
+    pub fn reserve(&mut self, nodes: usize, text: usize) -> &mut Self {
+        self.tape.nodes.reserve(nodes);
+        self.tape.text.reserve(text);
         self
     }
 

@@ -356,6 +356,13 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, Crisp
         rest_page(target, route, rest_page_no, rest_per_page, &options)
     })?;
     let mut result = TapeBuilder::default();
+    // The envelope (9 nodes, 24 bytes of keys) and the items (exact when copied as they are).
+    let (nodes, text) = window
+        .items
+        .iter()
+        .map(|item| item.json().footprint())
+        .fold((9, 24), |(n, t), (dn, dt)| (n + dn, t + dt));
+    result.reserve(nodes, text);
     result.begin_object().key("data").begin_array();
     for item in &window.items {
         shape(&mut result, item.json());

@@ -94,6 +94,10 @@ pub struct Session {
     /// interrupt hook on it (lua_sethook is safe to call asynchronously, as lua.c does from
     /// its SIGINT handler); only during `eval`, which joins the watchdog before returning.
     main_state: *mut ffi::lua_State,
+    /// Whether `interrupt` was handed out (Ctrl-C in the REPL, MCP cancellation): only then,
+    /// or with `--timeout`, can anything stop an evaluation, so only then does `eval` start
+    /// the watchdog thread (a thread per `-e` cost start-up a tenth of a millisecond).
+    interrupt_shared: std::cell::Cell<bool>,
 }
 
 /// The main state's pointer, moved into the watchdog thread.
@@ -167,6 +171,7 @@ impl Session {
                 timed_out: AtomicBool::new(false),
             }),
             main_state,
+            interrupt_shared: std::cell::Cell::new(false),
         };
         session.install()?;
         Ok(session)
@@ -243,6 +248,7 @@ impl Session {
 
     /// The flag Ctrl-C sets to stop running Lua (and, through the client, requests in flight).
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt_shared.set(true);
         self.interrupt.clone()
     }
 
@@ -433,10 +439,17 @@ impl Session {
     /// A thread that installs the interrupt hook once Ctrl-C sets the flag or the deadline
     /// of `--timeout` passes; no hook runs otherwise.
     fn start_watchdog(&self) -> Watchdog {
+        let timeout = self.limit.timeout.lock().ok().and_then(|t| *t);
+        if timeout.is_none() && !self.interrupt_shared.get() {
+            // Nothing could set the flag: no thread.
+            return Watchdog {
+                done: None,
+                thread: None,
+            };
+        }
         let (done, done_rx) = std::sync::mpsc::channel::<()>();
         let flag = self.interrupt.clone();
         let limit = self.limit.clone();
-        let timeout = self.limit.timeout.lock().ok().and_then(|t| *t);
         let deadline = timeout.map(|t| Instant::now() + t);
         let main = MainState(self.main_state);
         let thread = std::thread::spawn(move || {
