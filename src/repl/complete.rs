@@ -453,6 +453,9 @@ fn closed_string(s: &str) -> bool {
 
 /// The grey hint at the end of the line: the parameters still to give, or the rest of the one
 /// being typed. Returns (shown text, text inserted on accept).
+/// The most parameter names a signature hint shows.
+const HINT_NAMES: usize = 6;
+
 pub fn hint(line: &str, pos: usize) -> Option<(String, Option<String>)> {
     if pos < line.len() {
         return None;
@@ -478,9 +481,21 @@ pub fn hint(line: &str, pos: usize) -> Option<(String, Option<String>)> {
     if call.spec.params.is_empty() {
         return Some(("}  -- takes no parameters".into(), None));
     }
-    let names: Vec<String> = remaining.iter().map(|p| p.shown()).collect();
+    // Required ones first; a long list (list_conversations has 18) is cut so the hint stays
+    // on one line, and Tab lists them all.
+    let mut names: Vec<String> = remaining
+        .iter()
+        .filter(|p| p.required)
+        .chain(remaining.iter().filter(|p| !p.required))
+        .map(|p| p.shown())
+        .collect();
     if names.is_empty() {
         return None;
+    }
+    if names.len() > HINT_NAMES {
+        let more = names.len() - (HINT_NAMES - 1);
+        names.truncate(HINT_NAMES - 1);
+        names.push(format!("... {more} more (Tab)"));
     }
     let sep = if call.empty { "" } else { " " };
     Some((format!("{sep}{}", names.join(", ")), None))
@@ -566,8 +581,18 @@ mod tests {
         );
         assert_eq!(
             hint("crisp.list_contacts(", 20).unwrap().0,
-            "page?, per_page?, search_text?, sort_field?, sort_order?, search_operator?, search_filter?"
+            "page?, per_page?, search_text?, sort_field?, sort_order?, ... 2 more (Tab)"
         );
+        // Required parameters come first, however the registry orders them.
+        let line = "crisp.request{";
+        assert_eq!(
+            hint(line, line.len()).unwrap().0,
+            "method, path, query?, body?"
+        );
+        let line = "crisp.list_conversations{search_query = 'refund', ";
+        let shown = hint(line, line.len()).unwrap().0;
+        assert!(shown.ends_with("... 13 more (Tab)"), "{shown}");
+        assert!(!shown.contains("search_query"), "{shown}");
         assert!(hint("print(", 6).is_none());
     }
 
