@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::accounts::{self, Env};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Deferred};
 use crate::config::{self, ConfigFile};
 use crate::crisp::api::WritePolicy;
 use crate::crisp::client::ClientOptions;
@@ -32,10 +32,10 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
             demo_activity,
             latency_ms,
         }) => run_demo_server(port, size, demo_activity, latency_ms),
-        Some(Command::Auth(args)) => crate::auth::run(args, cli.config),
+        Some(Command::Auth(Deferred(args))) => crate::auth::run(args, cli.config),
         Some(Command::Doc { name, json }) => run_doc(name.as_deref(), json),
-        Some(Command::Watch(args)) => crate::watch_cmd::run(&cli, &args),
-        Some(Command::Mcp(args)) => crate::mcp::run(&args, cli.config),
+        Some(Command::Watch(Deferred(args))) => crate::watch_cmd::run(&cli, &args),
+        Some(Command::Mcp(Deferred(args))) => crate::mcp::run(&args, cli.config),
         None => run_lua(cli),
     }
 }

@@ -109,7 +109,7 @@ pub enum Command {
         json: bool,
     },
     /// Manage credentials in the OS keyring: login, logout, status.
-    Auth(crate::auth::AuthArgs),
+    Auth(Deferred<crate::auth::AuthArgs>),
     /// Run the demo Crisp API standalone until killed; prints the variables to use it.
     DemoServer {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -126,12 +126,13 @@ pub enum Command {
         latency_ms: u64,
     },
     /// Print new messages across the inbox as they arrive, until Ctrl-C (exit status 0).
-    Watch(WatchArgs),
+    Watch(Deferred<WatchArgs>),
     /// Serve the API to AI agents over the Model Context Protocol (stdio).
-    Mcp(McpArgs),
+    Mcp(Deferred<McpArgs>),
 }
 
-/// `crisp-repl watch`: the shell's `crisp.watch`.
+// `crisp-repl watch`: the shell's `crisp.watch`. (Not a doc comment: clap would make it the
+// subcommand's about, over the one on `Command::Watch`, since `Deferred` defines it later.)
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   crisp-repl watch --interval 30
@@ -159,7 +160,8 @@ pub struct WatchArgs {
     pub polls: Option<u64>,
 }
 
-/// `crisp-repl mcp`: the flags of a Lua session that carry over to the MCP server.
+// `crisp-repl mcp`: the flags of a Lua session that carry over to the MCP server (not a doc
+// comment, as for `WatchArgs`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct McpArgs {
     /// Use a built-in demo Crisp inbox on loopback (no account needed).
@@ -189,4 +191,72 @@ pub struct McpArgs {
     /// Memory limit of the Lua state, in MB (0 = none).
     #[arg(long, value_name = "MB", default_value_t = 1024)]
     pub memory_limit: usize,
+}
+
+/// A subcommand's arguments, defined only when that subcommand is used (clap's `defer`), so an
+/// ordinary start does not build them.
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T: clap::Args> clap::Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args_for_update)
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn deferred_subcommands_keep_their_about_and_arguments() {
+        for (name, about, flag) in [
+            ("mcp", "Serve the API to AI agents", "--read-only"),
+            ("watch", "Print new messages across the inbox", "--interval"),
+            ("auth", "Manage credentials in the OS keyring", "--config"),
+        ] {
+            // Not built at start: an ordinary run never pays for them.
+            let cli = Cli::command();
+            let sub = cli.find_subcommand(name).unwrap();
+            assert_eq!(sub.get_arguments().count(), 0, "{name} is built eagerly");
+            let help = Cli::try_parse_from(["crisp-repl", name, "--help"])
+                .unwrap_err()
+                .to_string();
+            assert!(help.starts_with(about), "{name} --help: {help}");
+            assert!(help.contains(flag), "{name} --help: {help}");
+        }
+        let parsed = Cli::try_parse_from(["crisp-repl", "watch", "--interval", "5"]).unwrap();
+        assert!(matches!(parsed.command, Some(Command::Watch(Deferred(_)))));
+        assert!(Cli::try_parse_from(["crisp-repl", "mcp", "--bogus"]).is_err());
+    }
 }

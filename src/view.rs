@@ -45,21 +45,35 @@ fn add_helpers(lua: &Lua, table: &Table) -> mlua::Result<()> {
     let Some(get_conversation) = get_conversation else {
         return Ok(());
     };
-    table.raw_set("show", show_function(lua, get_conversation)?)?;
-    table.raw_set(
-        "columns",
-        lua.create_function(|lua, spec: Value| {
-            let names = column_names(&spec).map_err(mlua::Error::RuntimeError)?;
-            set_columns(lua, names);
-            Ok(())
-        })?,
-    )?;
+    let (make_show, columns) = shared_functions(lua)?;
+    table.raw_set("show", make_show.call::<Function>(get_conversation)?)?;
+    table.raw_set("columns", columns)?;
     Ok(())
+}
+
+const SHARED: &str = "crisp-repl.view";
+
+/// What every account's `show` and `columns` share, made once per Lua state: a maker of `show`
+/// for an account's `get_conversation`, and `columns` itself.
+fn shared_functions(lua: &Lua) -> mlua::Result<(Function, Function)> {
+    if let Ok(Some(shared)) = lua.named_registry_value::<Option<Table>>(SHARED) {
+        return Ok((shared.raw_get(1)?, shared.raw_get(2)?));
+    }
+    let make_show = show_maker(lua)?;
+    let columns = lua.create_function(|lua, spec: Value| {
+        let names = column_names(&spec).map_err(mlua::Error::RuntimeError)?;
+        set_columns(lua, names);
+        Ok(())
+    })?;
+    let shared = lua.create_sequence_from([make_show.clone(), columns.clone()])?;
+    lua.set_named_registry_value(SHARED, shared)?;
+    Ok((make_show, columns))
 }
 
 /// `crisp.show(result or id)`: prints the transcript (human and plain modes) or hands the data
 /// back unchanged (`--json`). An id is fetched from Lua, so a Crisp error keeps its table.
-fn show_function(lua: &Lua, get_conversation: Function) -> mlua::Result<Function> {
+/// Returns the function that makes it from an account's `get_conversation`.
+fn show_maker(lua: &Lua) -> mlua::Result<Function> {
     let render = lua.create_function(|lua, v: Value| -> mlua::Result<MultiValue> {
         if !matches!(v, Value::Table(_)) {
             return Err(mlua::Error::RuntimeError(format!(
@@ -85,17 +99,9 @@ fn show_function(lua: &Lua, get_conversation: Function) -> mlua::Result<Function
         // Nothing returned: the prompt would echo it under the transcript.
         Ok(MultiValue::new())
     })?;
-    lua.load(
-        r#"
-        local render, get = ...
-        return function(v)
-          if type(v) == "string" then v = get{conversation_id = v} end
-          return render(v)
-        end
-        "#,
-    )
-    .set_name("=crisp.show")
-    .call((render, get_conversation))
+    crate::lua::chunks::SHOW
+        .load(lua)?
+        .call((render, lua.globals().raw_get::<Function>("type")?))
 }
 
 /// The transcript of a Lua value for `output`'s width and colour.

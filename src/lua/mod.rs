@@ -1,5 +1,6 @@
 //! The Lua side: the persistent state, the `app.integrations.crisp` namespace, JSON <-> Lua.
 
+pub mod chunks;
 pub mod convert;
 pub mod json;
 pub mod lexer;

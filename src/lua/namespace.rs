@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use mlua::{Lua, Table, Value};
 
-use super::convert;
+use super::{chunks, convert};
 use crate::accounts::{Account, Env, DEFAULT_ACCOUNT};
 use crate::config::RESERVED_NAMES;
 use crate::credentials::CredentialSource;
@@ -198,25 +198,13 @@ impl CrispRuntime {
     }
 }
 
-const WRAP: &str = "crisp-repl.wrap";
-
 /// Build `app.integrations.crisp` and the `crisp` shorthand in `lua`.
 pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
     install_error_metatable(lua)?;
-    // Raises the error table from Lua, so `pcall` hands it over intact.
-    let wrap: mlua::Function = lua
-        .load(
-            r#"
-            local raw = ...
-            return function(...)
-              local ok, result = raw(...)
-              if ok then return result end
-              error(result, 0)
-            end
-            "#,
-        )
-        .set_name("=crisp")
-        .into_function()?;
+    let (build, copy, wrap): (mlua::Function, mlua::Function, mlua::Function) =
+        chunks::NAMESPACE.load(lua)?.call(())?;
+    lua.set_named_registry_value(BUILDER, build)?;
+    lua.set_named_registry_value(COPIER, copy)?;
     lua.set_named_registry_value(WRAP, wrap)?;
 
     let root = account_table(lua, &runtime, DEFAULT_ACCOUNT)?;
@@ -239,23 +227,52 @@ pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
 /// Give `crisp.<name>` its table of functions (also used after `:login` adds an account).
 pub fn add_account(lua: &Lua, runtime: &Rc<CrispRuntime>, name: &str) -> mlua::Result<()> {
     let root: Table = lua.named_registry_value(NAMESPACE_MARK)?;
-    root.raw_set(name, account_table(lua, runtime, name)?)
+    let table = if name == DEFAULT_ACCOUNT {
+        // `crisp.default.f` is `crisp.f`: the same functions, in a table of its own (whose
+        // errors for unknown names speak of `crisp.default`).
+        let table: Table = builders(lua)?.1.call(&root)?;
+        table.set_metatable(Some(missing_field_metatable(lua, name, runtime)?))?;
+        table
+    } else {
+        account_table(lua, runtime, name)?
+    };
+    root.raw_set(name, table)
+}
+
+const BUILDER: &str = "crisp-repl.account-builder";
+const COPIER: &str = "crisp-repl.account-copier";
+const WRAP: &str = "crisp-repl.wrap";
+const PAGINATE: &str = "crisp-repl.paginate";
+const ALL: &str = "crisp-repl.all";
+
+/// `build` and `copy` of src/lua/chunks/namespace.lua (`install` runs it).
+fn builders(lua: &Lua) -> mlua::Result<(mlua::Function, mlua::Function)> {
+    Ok((
+        lua.named_registry_value(BUILDER)?,
+        lua.named_registry_value(COPIER)?,
+    ))
 }
 
 fn account_table(lua: &Lua, runtime: &Rc<CrispRuntime>, account: &str) -> mlua::Result<Table> {
-    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
-    let index = function_index(lua)?;
-    let table = lua.create_table()?;
-    for spec in FUNCTIONS {
-        let raw = raw_function(lua, runtime.clone(), account.to_string(), spec)?;
-        let f: mlua::Function = wrap.call(raw)?;
-        // So `crisp.all(crisp.list_contacts, ...)` knows which account and function it was given.
-        index.raw_set(f.clone(), format!("{account}/{}", spec.name))?;
-        table.raw_set(spec.name, f)?;
-    }
-    table.raw_set("paginate", paginate_function(lua, runtime.clone())?)?;
-    table.raw_set("all", all_function(lua, runtime.clone())?)?;
-    table.raw_set("watch", watch_function(lua, runtime.clone(), account)?)?;
+    let builder = builders(lua)?.0;
+    let names = FUNCTIONS
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(" ");
+    // `paginate` and `all` find the account from the function they are given: one pair serves
+    // every account.
+    let paginate = registry_value(lua, PAGINATE, || paginate_function(lua, runtime.clone()))?;
+    let all = registry_value(lua, ALL, || all_function(lua, runtime.clone()))?;
+    let table: Table = builder.call((
+        raw_function(lua, runtime.clone(), account.to_string())?,
+        account,
+        names,
+        function_index(lua)?,
+        paginate,
+        all,
+        watch_function(lua, runtime.clone(), account)?,
+    ))?;
     table.set_metatable(Some(missing_field_metatable(lua, account, runtime)?))?;
     Ok(table)
 }
@@ -264,12 +281,21 @@ const FUNCTION_INDEX: &str = "crisp-repl.functions";
 
 /// Namespace functions -> "account/name".
 fn function_index(lua: &Lua) -> mlua::Result<Table> {
-    if let Ok(t) = lua.named_registry_value::<Table>(FUNCTION_INDEX) {
-        return Ok(t);
+    registry_value(lua, FUNCTION_INDEX, || lua.create_table())
+}
+
+/// The value kept in the Lua registry under `key`, made by `make` the first time.
+fn registry_value<T: mlua::FromLua + mlua::IntoLua + Clone>(
+    lua: &Lua,
+    key: &str,
+    make: impl FnOnce() -> mlua::Result<T>,
+) -> mlua::Result<T> {
+    if let Ok(Some(v)) = lua.named_registry_value::<Option<T>>(key) {
+        return Ok(v);
     }
-    let t = lua.create_table()?;
-    lua.set_named_registry_value(FUNCTION_INDEX, t.clone())?;
-    Ok(t)
+    let v = make()?;
+    lua.set_named_registry_value(key, v.clone())?;
+    Ok(v)
 }
 
 /// Which list function `f` is, with its validated parameters, or a clear error.
@@ -752,31 +778,40 @@ impl Walk {
     }
 }
 
-/// The Rust side of one function: returns `(true, result)` or `(false, error table)`.
+/// The Rust side of an account's functions: `raw(i, params)` calls the `i`th registry function
+/// and returns `(true, result)` or `(false, error table)`.
 fn raw_function(
     lua: &Lua,
     runtime: Rc<CrispRuntime>,
     account: String,
-    spec: &'static FunctionSpec,
 ) -> mlua::Result<mlua::Function> {
-    let label = if account == DEFAULT_ACCOUNT {
-        format!("crisp.{}", spec.name)
-    } else {
-        format!("crisp.{account}.{}", spec.name)
-    };
-    lua.create_function(move |lua, (params, extra): (Value, Value)| {
+    lua.create_function(move |lua, (i, params, extra): (usize, Value, Value)| {
+        let Some(spec) = i.checked_sub(1).and_then(|i| FUNCTIONS.get(i)) else {
+            return Err(mlua::Error::RuntimeError(format!(
+                "no registry function {i}"
+            )));
+        };
+        let label = || {
+            if account == DEFAULT_ACCOUNT {
+                format!("crisp.{}", spec.name)
+            } else {
+                format!("crisp.{account}.{}", spec.name)
+            }
+        };
         // `crisp:fn{...}` passes the namespace itself first.
         if let Value::Table(t) = &params {
             // The cheap test first: this runs on every call.
             if !extra.is_nil() && is_namespace_table(lua, t) {
-                let err =
-                    CrispError::Invalid(format!("call it with a dot, not a colon: {label}{{...}}"));
-                return Ok((false, error_table(lua, &label, &account, &err)?));
+                let err = CrispError::Invalid(format!(
+                    "call it with a dot, not a colon: {}{{...}}",
+                    label()
+                ));
+                return Ok((false, error_table(lua, &label(), &account, &err)?));
             }
         }
         match runtime.call(lua, &account, spec, &params) {
             Ok(answer) => Ok((true, convert::tape_to_lua(lua, answer.root())?)),
-            Err(err) => Ok((false, error_table(lua, &label, &account, &err)?)),
+            Err(err) => Ok((false, error_table(lua, &label(), &account, &err)?)),
         }
     })
 }

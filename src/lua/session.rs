@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use mlua::{ffi, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use super::scope::PromptScope;
-use super::{convert, namespace};
+use super::{chunks, convert, namespace};
 use crate::lua::namespace::CrispRuntime;
 
 /// Where `print` writes: straight to stdout, or into a buffer (the JSON protocol reports it).
@@ -141,6 +141,8 @@ impl Session {
         let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::default()) };
         // lua.c (5.4) runs the collector in generational mode; so do we, for the same speed.
         lua.gc_gen(0, 0);
+        // Nor does it collect while the state is being built (nothing built is garbage).
+        lua.gc_stop();
         set_package_paths(&lua)?;
         install_warn(&lua);
         if let Some(limit) = memory_limit {
@@ -174,6 +176,7 @@ impl Session {
             interrupt_shared: std::cell::Cell::new(false),
         };
         session.install()?;
+        session.lua.gc_restart();
         Ok(session)
     }
 
@@ -501,40 +504,18 @@ impl Session {
     /// Scripts and `-e` chunks get lua.c's message handler (a string or number error gains a
     /// `stack traceback:`); prompt input keeps error values as they are.
     fn trampoline(&self, kind: SourceKind) -> mlua::Result<mlua::Function> {
-        let (key, handler) = match kind {
-            // The traceback is kept aside for the prompt's short traceback and `:trace`; the
-            // error value itself stays as it is. `pcall`: a failing traceback (no memory)
-            // must not replace the error.
-            SourceKind::Interactive => (
-                "crisp-repl.trampoline",
-                r#"local pcall, traceback, last = pcall, debug.traceback, ...
-                local function handler(e)
-                  local ok, t = pcall(traceback, "", 3)
-                  last[1] = ok and t or nil
-                  return e
-                end"#,
-            ),
+        let (key, chunk) = match kind {
+            SourceKind::Interactive => ("crisp-repl.trampoline", &chunks::TRAMPOLINE_PROMPT),
             SourceKind::Script | SourceKind::Command => (
                 "crisp-repl.trampoline.traceback",
-                r#"local traceback, type = debug.traceback, type
-                local function handler(e)
-                  local t = type(e)
-                  if t == "string" or t == "number" then return traceback(e, 2) end
-                  return e
-                end"#,
+                &chunks::TRAMPOLINE_SCRIPT,
             ),
         };
         if let Ok(f) = self.lua.named_registry_value::<mlua::Function>(key) {
             return Ok(f);
         }
         // `xpcall` keeps error tables intact (a plain `pcall` through mlua would stringify them).
-        let f: mlua::Function = self
-            .lua
-            .load(format!(
-                "local xpcall = xpcall\n{handler}\nreturn function(f, ...) return xpcall(f, handler, ...) end"
-            ))
-            .set_name("=trampoline")
-            .call(self.last_traceback_slot()?)?;
+        let f: mlua::Function = chunk.load(&self.lua)?.call(self.last_traceback_slot()?)?;
         self.lua.set_named_registry_value(key, f.clone())?;
         Ok(f)
     }
