@@ -10,6 +10,7 @@ use std::path::Path;
 /// File (in src/lua/chunks, without `.lua`), constant name, and chunk name (as in tracebacks).
 const CHUNKS: &[(&str, &str, &str)] = &[
     ("namespace", "NAMESPACE", "=crisp"),
+    ("plain", "PLAIN", "=crisp"),
     ("show", "SHOW", "=crisp.show"),
     ("trampoline_prompt", "TRAMPOLINE_PROMPT", "=trampoline"),
     ("trampoline_script", "TRAMPOLINE_SCRIPT", "=trampoline"),

@@ -4,7 +4,7 @@
 
 use mlua::{Function, Lua, MultiValue, Table, Value};
 
-use crate::lua::convert;
+use crate::lua::{convert, plain};
 use crate::output::{Mode, Output};
 use crate::render::{table::ColumnChoice, transcript};
 
@@ -60,9 +60,8 @@ fn shared_functions(lua: &Lua) -> mlua::Result<(Function, Function)> {
         return Ok((shared.raw_get(1)?, shared.raw_get(2)?));
     }
     let make_show = show_maker(lua)?;
-    let columns = lua.create_function(|lua, spec: Value| {
-        let names = column_names(&spec).map_err(mlua::Error::RuntimeError)?;
-        set_columns(lua, names);
+    let columns = plain::function(lua, |lua, spec: Value| {
+        set_columns(lua, column_names(&spec)?);
         Ok(())
     })?;
     let shared = lua.create_sequence_from([make_show.clone(), columns.clone()])?;
@@ -74,12 +73,12 @@ fn shared_functions(lua: &Lua) -> mlua::Result<(Function, Function)> {
 /// back unchanged (`--json`). An id is fetched from Lua, so a Crisp error keeps its table.
 /// Returns the function that makes it from an account's `get_conversation`.
 fn show_maker(lua: &Lua) -> mlua::Result<Function> {
-    let render = lua.create_function(|lua, v: Value| -> mlua::Result<MultiValue> {
+    let render = plain::function(lua, |lua, v: Value| -> Result<MultiValue, String> {
         if !matches!(v, Value::Table(_)) {
-            return Err(mlua::Error::RuntimeError(format!(
+            return Err(format!(
                 "crisp.show expects the result of crisp.get_conversation or a conversation id, got a {} value",
-                v.type_name()
-            )));
+                plain::type_name(&v)
+            ));
         }
         let settings = lua
             .app_data_ref::<ViewSettings>()
@@ -94,7 +93,7 @@ fn show_maker(lua: &Lua) -> mlua::Result<Function> {
         }
         let mut output = Output::new(settings.mode, settings.colour);
         output.pager = settings.pager;
-        let text = transcript_text(lua, &v, &output).map_err(mlua::Error::RuntimeError)?;
+        let text = transcript_text(lua, &v, &output)?;
         output.print_long(&text);
         // Nothing returned: the prompt would echo it under the transcript.
         Ok(MultiValue::new())
@@ -129,12 +128,15 @@ pub fn column_names(spec: &Value) -> Result<Vec<String>, String> {
                 match item.map_err(|e| e.to_string())? {
                     Value::String(s) => names.extend(split_columns(&s.to_string_lossy())),
                     other => {
-                        return Err(format!("{usage}; got a {} in the list", other.type_name()))
+                        return Err(format!(
+                            "{usage}; got a {} in the list",
+                            plain::type_name(&other)
+                        ))
                     }
                 }
             }
         }
-        other => return Err(format!("{usage}; got a {} value", other.type_name())),
+        other => return Err(format!("{usage}; got a {} value", plain::type_name(other))),
     }
     for n in &names {
         if n.split('.').any(str::is_empty) {

@@ -317,3 +317,53 @@ fn uncaught_errors_print_lua_c_tracebacks() {
         assert_eq!(crisp.status.code(), lua.status.code(), "{args:?}");
     }
 }
+
+#[test]
+fn our_functions_fail_with_plain_strings_as_c_functions_do() {
+    // Under lua5.4 the same names are lua-cjson and C functions of the standard library; what
+    // `pcall` hands back must be a string there and here (not a userdata carrying "runtime
+    // error:" and a traceback in its text).
+    let (lua, crisp) = script(
+        br#"
+local J = json or require "cjson"
+local show = crisp and crisp.show or string.rep
+local columns = crisp and crisp.columns or string.rep
+local ns = crisp or setmetatable({}, {__index = function(_, k) return string.rep(k) end})
+local function check(name, ok, e)
+  local text = tostring(e)
+  print(name, ok, type(e), text:find("stack traceback", 1, true) ~= nil,
+    text:find("runtime error", 1, true) ~= nil)
+end
+check("decode", pcall(J.decode, "{"))
+check("decode nil", pcall(J.decode))
+check("encode", pcall(J.encode, function() end))
+check("show", pcall(show, 1))
+check("columns", pcall(columns, 1))
+check("index", pcall(function() return ns.nope end))
+"#,
+    );
+    assert_same_stdout(&lua, &crisp);
+    let out = String::from_utf8_lossy(&crisp.stdout);
+    assert_eq!(
+        out.matches("\tfalse\tstring\tfalse\tfalse").count(),
+        6,
+        "{out}"
+    );
+}
+
+#[test]
+fn our_functions_failing_uncaught_print_as_c_functions_do() {
+    // lua5.4's traceback for a C function's error starts at the caller; ours hides the
+    // Lua that raises it (src/lua/chunks) the same way.
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::hermetic(dir.path())
+        .args(["-e", "local function f() json.decode('{') end f()"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "error: json.decode: EOF while parsing an object at line 1 column 1\nstack traceback:\n\t(command line):1: in local 'f'\n\t(command line):1: in main chunk\n\t[C]: in ?\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -33,7 +33,13 @@ impl Chunk {
 mod tests {
     use super::*;
 
-    const ALL: [&Chunk; 4] = [&NAMESPACE, &SHOW, &TRAMPOLINE_PROMPT, &TRAMPOLINE_SCRIPT];
+    const ALL: [&Chunk; 5] = [
+        &NAMESPACE,
+        &PLAIN,
+        &SHOW,
+        &TRAMPOLINE_PROMPT,
+        &TRAMPOLINE_SCRIPT,
+    ];
 
     fn session_lua() -> Lua {
         // SAFETY: as the session's own state: the whole standard library, binary chunks allowed.

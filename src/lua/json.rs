@@ -6,7 +6,7 @@
 use mlua::{LightUserData, Lua, Table, Value};
 use serde_json::{Map, Number, Value as Json};
 
-use super::convert;
+use super::{convert, plain};
 
 /// Deeper than this is refused (as for API answers).
 const MAX_DEPTH: usize = 128;
@@ -21,20 +21,38 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     let json = lua.create_table()?;
     json.raw_set(
         "encode",
-        lua.create_function(|lua, (v, options): (Value, Option<Table>)| {
+        plain::function(lua, |lua, (v, options): (Value, Value)| {
             let pretty = match options {
-                None => false,
-                Some(t) => pretty_option(&t).map_err(mlua::Error::RuntimeError)?,
+                Value::Nil => false,
+                Value::Table(t) => pretty_option(&t)?,
+                other => {
+                    return Err(format!(
+                        "json.encode: options must be a table such as {{pretty = true}}, got a {} value",
+                        plain::type_name(&other)
+                    ))
+                }
             };
-            let value = encode_value(lua, &v).map_err(mlua::Error::RuntimeError)?;
+            let value = encode_value(lua, &v)?;
             Ok(convert::json_text(&value, pretty))
         })?,
     )?;
     json.raw_set(
         "decode",
-        lua.create_function(|lua, text: mlua::String| {
-            let value = decode_bytes(&text.as_bytes()).map_err(mlua::Error::RuntimeError)?;
-            convert::to_lua(lua, &value)
+        plain::function(lua, |lua, text: Value| {
+            let value = match &text {
+                Value::String(s) => decode_bytes(&s.as_bytes())?,
+                // As Lua's string functions take them.
+                Value::Integer(_) | Value::Number(_) => {
+                    decode_bytes(text.to_string().unwrap_or_default().as_bytes())?
+                }
+                other => {
+                    return Err(format!(
+                        "json.decode: expects a string of JSON text, got a {} value",
+                        plain::type_name(other)
+                    ))
+                }
+            };
+            convert::to_lua(lua, &value).map_err(|e| e.to_string())
         })?,
     )?;
     json.raw_set("null", null())?;
@@ -51,7 +69,7 @@ fn pretty_option(t: &Table) -> Result<bool, String> {
             (Some("pretty"), other) => {
                 return Err(format!(
                     "json.encode: option 'pretty' must be true or false, got a {} value",
-                    other.type_name()
+                    plain::type_name(&other)
                 ))
             }
             (name, _) => {
@@ -137,7 +155,7 @@ fn encode_inner(
         other => {
             return Err(format!(
                 "json.encode: a {} value{} has no JSON form",
-                other.type_name(),
+                plain::type_name(other),
                 where_(path)
             ))
         }
@@ -184,7 +202,7 @@ fn encode_table(
             other => {
                 return Err(format!(
                     "json.encode: a {} key{} cannot be an object key (keys are strings or numbers)",
-                    other.type_name(),
+                    plain::type_name(other),
                     where_(path)
                 ))
             }

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod json;
 pub mod lexer;
 pub mod namespace;
+pub mod plain;
 pub mod scope;
 pub mod seen_ids;
 pub mod session;

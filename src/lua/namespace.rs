@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use mlua::{Lua, Table, Value};
 
-use super::{chunks, convert};
+use super::{chunks, convert, plain};
 use crate::accounts::{Account, Env, DEFAULT_ACCOUNT};
 use crate::config::RESERVED_NAMES;
 use crate::credentials::CredentialSource;
@@ -876,7 +876,7 @@ fn missing_field_metatable(
     let account = account.to_string();
     mt.set(
         "__index",
-        lua.create_function(move |lua, (_t, key): (Value, Value)| -> mlua::Result<Value> {
+        plain::function(lua, move |lua, (_t, key): (Value, Value)| -> Result<Value, String> {
             let Value::String(key) = key else {
                 return Ok(Value::Nil);
             };
@@ -902,7 +902,7 @@ fn missing_field_metatable(
                 // After `:use sales`, `crisp.support.fn` still reaches the support account.
                 if accounts.iter().any(|a| a == &key) {
                     if let Ok(root) = lua.named_registry_value::<Table>(NAMESPACE_MARK) {
-                        return root.raw_get(key.as_str());
+                        return root.raw_get(key.as_str()).map_err(|e| e.to_string());
                     }
                 }
                 let mut msg = format!("crisp.{account} has no function '{key}'");
@@ -911,7 +911,7 @@ fn missing_field_metatable(
                 }
                 msg
             };
-            Err(mlua::Error::RuntimeError(msg))
+            Err(msg)
         })?,
     )?;
     Ok(mt)

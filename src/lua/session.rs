@@ -742,9 +742,24 @@ fn lua_c_traceback(message: &str) -> String {
     let Some((first, trace)) = message.split_once("\nstack traceback:") else {
         return message.to_string();
     };
+    let frames: Vec<&str> = trace
+        .lines()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let ours = |i: usize| frames.get(i).is_some_and(|f| f.starts_with("crisp:"));
     let mut out = format!("{first}\nstack traceback:");
-    for frame in trace.lines().map(str::trim).filter(|f| !f.is_empty()) {
-        if frame.starts_with("trampoline:") || frame == "[C]: in function 'xpcall'" {
+    for (i, frame) in frames.iter().enumerate() {
+        // A function of ours failing shows as a C function's error does: without the `error`
+        // call and the tail call in src/lua/chunks that raise it.
+        let raising = *frame == "[C]: in function 'error'" && ours(i + 1);
+        let tail = *frame == "(...tail calls...)" && i > 0 && ours(i - 1);
+        if ours(i)
+            || raising
+            || tail
+            || frame.starts_with("trampoline:")
+            || *frame == "[C]: in function 'xpcall'"
+        {
             continue;
         }
         out.push_str("\n\t");
