@@ -24,6 +24,7 @@ fn main() {
         "cargo:rustc-link-arg-bins=-Wl,--dynamic-list={}",
         list.display()
     );
+    link_unwinder_statically();
 
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
     let out = Path::new(&out);
@@ -52,4 +53,28 @@ fn main() {
     let generated_path = out.join("chunks.rs");
     std::fs::write(&generated_path, generated)
         .unwrap_or_else(|e| panic!("{}: {e}", generated_path.display()));
+}
+
+/// The unwinder (Rust panics unwind) from libgcc_eh.a, as `gcc -static-libgcc` links it, so the
+/// program does not load libgcc_s.so at every start: one shared library fewer to map and
+/// relocate, and its CPU-feature constructor not run (0.13 ms of a 1.5 ms start measured).
+/// Without a static libgcc_eh (another compiler), libgcc_s.so is linked as usual.
+fn link_unwinder_statically() {
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let Ok(out) = std::process::Command::new(compiler)
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+    else {
+        return;
+    };
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let path = Path::new(&path);
+    // Without the library, the compiler echoes the bare name back.
+    if !(out.status.success() && path.is_absolute() && path.exists()) {
+        return;
+    }
+    if let Some(dir) = path.parent() {
+        println!("cargo:rustc-link-search=native={}", dir.display());
+        println!("cargo:rustc-link-lib=static:-bundle=gcc_eh");
+    }
 }
