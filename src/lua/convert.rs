@@ -1,7 +1,9 @@
 //! JSON <-> Lua. JSON null becomes nil, integers stay integers, arrays remember they are arrays
 //! (so `[]` round-trips), and objects print as one readable line under `tostring` and `..`.
 
-use mlua::{Lua, Table, Value};
+use std::os::raw::c_int;
+
+use mlua::{ffi, Lua, Table, Value};
 use serde_json::{Map, Number, Value as Json};
 
 use crate::crisp::registry::RawArg;
@@ -167,10 +169,11 @@ pub fn tape_to_lua(lua: &Lua, json: tape::Json<'_>) -> mlua::Result<Value> {
     super::seen_ids::record(json);
     let (tape, nodes) = (json.tape(), json.nodes());
     build(lua, None, |state| unsafe {
-        push_node(state, tape, nodes, 0, 0);
+        ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
+        push_node(state, tape, nodes, 0, 0, &mut Strings::new());
         // Only the value is returned, not the slots below it.
-        mlua::ffi::lua_replace(state, 1);
-        mlua::ffi::lua_settop(state, 1);
+        ffi::lua_replace(state, 1);
+        ffi::lua_settop(state, 1);
     })
 }
 
@@ -189,19 +192,21 @@ pub fn extend_array(lua: &Lua, t: &Table, items: tape::Json<'_>) -> mlua::Result
         return Ok(());
     };
     build(lua, Some(t), |state| unsafe {
-        let mut n = mlua::ffi::lua_rawlen(state, 3) as mlua::ffi::lua_Integer;
+        let mut n = ffi::lua_rawlen(state, 3) as ffi::lua_Integer;
+        ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
+        let mut strings = Strings::new();
         let mut at = 1;
         for _ in 0..len {
-            at = push_node(state, tape, nodes, at, 1);
+            at = push_node(state, tape, nodes, at, 1, &mut strings);
             n += 1;
-            mlua::ffi::lua_rawseti(state, 3, n);
+            ffi::lua_rawseti(state, 3, n);
         }
-        mlua::ffi::lua_settop(state, 0);
+        ffi::lua_settop(state, 0);
     })
 }
 
 /// Run `f` in one protected call with the array and object metatables in stack slots 1 and 2,
-/// `target` (or nil) in slot 3 and the string cache (see `push_short`) in slot 4.
+/// `target` (or nil) in slot 3 and the string cache (see `STRING_CACHE`) in slot 4.
 ///
 /// The collector is paused meanwhile: everything built is reachable from the value under
 /// construction, so a collection in the middle could only mark it, and in generational mode
@@ -212,7 +217,7 @@ pub fn extend_array(lua: &Lua, t: &Table, items: tape::Json<'_>) -> mlua::Result
 fn build<R: mlua::FromLuaMulti>(
     lua: &Lua,
     target: Option<&Table>,
-    f: impl FnOnce(*mut mlua::ffi::lua_State),
+    f: impl FnOnce(*mut ffi::lua_State),
 ) -> mlua::Result<R> {
     let array_mt: Table = lua.named_registry_value(ARRAY_MT)?;
     let object_mt: Table = lua.named_registry_value(OBJECT_MT)?;
@@ -275,59 +280,109 @@ fn cache_slot(s: &[u8], slots: usize) -> usize {
     (h >> 40) as usize & (slots - 1)
 }
 
-/// Push `s`, a short string, as a Lua string: from cache slot `slot` (1-based) when it holds
-/// the same bytes, else made and stored there. Stack slot 4 holds the cache.
-unsafe fn push_short(state: *mut mlua::ffi::lua_State, s: &str, slot: usize) {
-    use mlua::ffi;
-    let slot = slot as ffi::lua_Integer + 1;
-    if ffi::lua_rawgeti(state, 4, slot) == ffi::LUA_TSTRING {
-        let mut len = 0;
-        let cached = ffi::lua_tolstring(state, -1, &mut len);
-        // SAFETY: a string's bytes stay put while it is on the stack; `len` is their length.
-        if !cached.is_null()
-            && len == s.len()
-            && std::slice::from_raw_parts(cached.cast::<u8>(), len) == s.as_bytes()
-        {
-            return;
+/// What one conversion knows of the string cache: `seen[slot]`, when set, holds the bytes of
+/// the Lua string in that slot, found there or stored there earlier in this conversion (only
+/// this conversion writes the cache while it runs: no Lua code runs meanwhile, the collector
+/// is paused and an emergency collection runs no finalizers). A repeated string is then
+/// checked against these bytes instead of the Lua string's. Plain borrowed slices: a Lua
+/// error unwinding through here has nothing to drop.
+struct Strings<'t> {
+    seen: [Option<&'t [u8]>; CACHE_SLOTS],
+}
+
+impl<'t> Strings<'t> {
+    fn new() -> Strings<'t> {
+        Strings {
+            seen: [None; CACHE_SLOTS],
         }
     }
-    ffi::lua_settop(state, -2);
-    ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
-    ffi::lua_pushvalue(state, -1);
-    ffi::lua_rawseti(state, 4, slot);
-}
 
-/// Push a string value: short ones through the cache's value slots.
-unsafe fn push_str(state: *mut mlua::ffi::lua_State, s: &str) {
-    if s.len() <= SHORT_STRING {
-        push_short(state, s, KEY_SLOTS + cache_slot(s.as_bytes(), VALUE_SLOTS));
-    } else {
-        mlua::ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+    /// Push `s`, a short string, as a Lua string: from cache slot `slot` (0-based) when it
+    /// holds the same bytes, else made and stored there. Stack slot 4 holds the cache.
+    unsafe fn push(&mut self, state: *mut ffi::lua_State, s: &'t [u8], slot: usize) {
+        let lua_slot = slot as ffi::lua_Integer + 1;
+        let seen = self.seen.get_mut(slot);
+        if let Some(Some(known)) = seen.as_deref() {
+            if same_bytes(known, s) {
+                ffi::lua_rawgeti(state, 4, lua_slot);
+                return;
+            }
+        }
+        let mut hit = false;
+        if ffi::lua_rawgeti(state, 4, lua_slot) == ffi::LUA_TSTRING {
+            let mut len = 0;
+            let cached = ffi::lua_tolstring(state, -1, &mut len);
+            // SAFETY: a string's bytes stay put while it is on the stack; `len` is their length.
+            hit = !cached.is_null()
+                && same_bytes(std::slice::from_raw_parts(cached.cast::<u8>(), len), s);
+        }
+        if !hit {
+            ffi::lua_settop(state, -2);
+            ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+            ffi::lua_pushvalue(state, -1);
+            ffi::lua_rawseti(state, 4, lua_slot);
+        }
+        if let Some(seen) = seen {
+            *seen = Some(s);
+        }
+    }
+
+    /// Push a string value: short ones through the cache's value slots.
+    unsafe fn push_str(&mut self, state: *mut ffi::lua_State, s: &'t str) {
+        let s = s.as_bytes();
+        if s.len() <= SHORT_STRING {
+            self.push(state, s, KEY_SLOTS + cache_slot(s, VALUE_SLOTS));
+        } else {
+            ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+        }
+    }
+
+    /// Push an object key: short ones through the cache's key slots.
+    unsafe fn push_key(&mut self, state: *mut ffi::lua_State, s: &'t str) {
+        let s = s.as_bytes();
+        if s.len() <= SHORT_STRING {
+            self.push(state, s, cache_slot(s, KEY_SLOTS));
+        } else {
+            ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+        }
     }
 }
 
-/// Push an object key: short ones through the cache's key slots.
-unsafe fn push_key(state: *mut mlua::ffi::lua_State, s: &str) {
-    if s.len() <= SHORT_STRING {
-        push_short(state, s, cache_slot(s.as_bytes(), KEY_SLOTS));
-    } else {
-        mlua::ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+/// `a == b`, for the short strings of the cache: the first and last eight bytes first, as
+/// words (for keys, that is all of them), rather than through a `memcmp` call.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
     }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    if n < 8 {
+        return a == b;
+    }
+    word(a, 0) == word(b, 0)
+        && word(a, n - 8) == word(b, n - 8)
+        && (n <= 16 || a.get(8..n - 8) == b.get(8..n - 8))
 }
 
 /// Push the value whose node is `nodes[at]` and return the index of the node after it; stack
 /// slots 1 and 2 hold the array and object metatables (see `build`), slot 4 the string cache.
-unsafe fn push_node(
-    state: *mut mlua::ffi::lua_State,
-    tape: &Tape,
+///
+/// Room on the stack: a leaf takes at most two slots (a string and the cache's copy) and is
+/// always pushed inside a container (or by a caller) that made room for four; a container
+/// makes room for its table, a key, a value and a copy before it pushes anything.
+unsafe fn push_node<'t>(
+    state: *mut ffi::lua_State,
+    tape: &'t Tape,
     nodes: &[Node],
     at: usize,
     depth: usize,
+    strings: &mut Strings<'t>,
 ) -> usize {
-    use mlua::ffi;
-    use std::os::raw::c_int;
-    // An object's table, a key, a value and the cache's copy of one of them.
-    ffi::luaL_checkstack(state, 4, std::ptr::null());
     let Some(&node) = nodes.get(at) else {
         ffi::lua_pushnil(state);
         return at + 1;
@@ -337,16 +392,17 @@ unsafe fn push_node(
         Node::Bool(b) => ffi::lua_pushboolean(state, c_int::from(b)),
         Node::Int(i) => ffi::lua_pushinteger(state, i),
         Node::Float(f) => ffi::lua_pushnumber(state, f),
-        Node::Str { start, len } => push_str(state, tape.str_of(start, len)),
+        Node::Str { start, len } => strings.push_str(state, tape.str_of(start, len)),
         Node::Array { span, .. } | Node::Object { span, .. } if depth >= MAX_DEPTH => {
             ffi::lua_pushnil(state);
             return at + 1 + span;
         }
         Node::Array { len, span } => {
+            ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
             ffi::lua_createtable(state, c_int::try_from(len).unwrap_or(c_int::MAX), 0);
             let mut next = at + 1;
             for i in 0..len {
-                next = push_node(state, tape, nodes, next, depth + 1);
+                next = push_node(state, tape, nodes, next, depth + 1, strings);
                 ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
             }
             ffi::lua_pushvalue(state, 1);
@@ -354,14 +410,15 @@ unsafe fn push_node(
             return at + 1 + span;
         }
         Node::Object { len, span } => {
+            ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
             ffi::lua_createtable(state, 0, c_int::try_from(len).unwrap_or(c_int::MAX));
             let mut next = at + 1;
             for _ in 0..len {
                 let Some(&Node::Str { start, len }) = nodes.get(next) else {
                     break; // keys are always strings on a tape; never index with nil
                 };
-                push_key(state, tape.str_of(start, len));
-                next = push_node(state, tape, nodes, next + 1, depth + 1);
+                strings.push_key(state, tape.str_of(start, len));
+                next = push_node(state, tape, nodes, next + 1, depth + 1, strings);
                 ffi::lua_rawset(state, -3);
             }
             ffi::lua_pushvalue(state, 2);
@@ -371,6 +428,10 @@ unsafe fn push_node(
     }
     at + 1
 }
+
+/// Stack slots a container needs above it: its table, a key, a value and the cache's copy of
+/// one of them (see `push_node`).
+const STACK_PER_CONTAINER: c_int = 4;
 
 /// True when the table came from a JSON array (so an empty one is `[]`, not `{}`).
 pub fn is_json_array(lua: &Lua, t: &Table) -> bool {
@@ -697,6 +758,21 @@ mod tests {
             if let Value::String(s) = v {
                 assert!(s.as_bytes().len() <= SHORT_STRING);
             }
+        }
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        for n in 0..=SHORT_STRING + 2 {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            // A difference at any position, and a different length, are seen.
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} {at}");
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
         }
     }
 
