@@ -328,8 +328,7 @@ impl<'t> Strings<'t> {
     }
 
     /// Push a string value: short ones through the cache's value slots.
-    unsafe fn push_str(&mut self, state: *mut ffi::lua_State, s: &'t str) {
-        let s = s.as_bytes();
+    unsafe fn push_str(&mut self, state: *mut ffi::lua_State, s: &'t [u8]) {
         if s.len() <= SHORT_STRING {
             self.push(state, s, KEY_SLOTS + cache_slot(s, VALUE_SLOTS));
         } else {
@@ -338,8 +337,7 @@ impl<'t> Strings<'t> {
     }
 
     /// Push an object key: short ones through the cache's key slots.
-    unsafe fn push_key(&mut self, state: *mut ffi::lua_State, s: &'t str) {
-        let s = s.as_bytes();
+    unsafe fn push_key(&mut self, state: *mut ffi::lua_State, s: &'t [u8]) {
         if s.len() <= SHORT_STRING {
             self.push(state, s, cache_slot(s, KEY_SLOTS));
         } else {
@@ -392,7 +390,7 @@ unsafe fn push_node<'t>(
         Node::Bool(b) => ffi::lua_pushboolean(state, c_int::from(b)),
         Node::Int(i) => ffi::lua_pushinteger(state, i),
         Node::Float(f) => ffi::lua_pushnumber(state, f),
-        Node::Str { start, len } => strings.push_str(state, tape.str_of(start, len)),
+        Node::Str { start, len } => strings.push_str(state, tape.bytes_of(start, len)),
         Node::Array { span, .. } | Node::Object { span, .. } if depth >= MAX_DEPTH => {
             ffi::lua_pushnil(state);
             return at + 1 + span;
@@ -417,7 +415,7 @@ unsafe fn push_node<'t>(
                 let Some(&Node::Str { start, len }) = nodes.get(next) else {
                     break; // keys are always strings on a tape; never index with nil
                 };
-                strings.push_key(state, tape.str_of(start, len));
+                strings.push_key(state, tape.bytes_of(start, len));
                 next = push_node(state, tape, nodes, next + 1, depth + 1, strings);
                 ffi::lua_rawset(state, -3);
             }
