@@ -400,7 +400,7 @@ unsafe fn push_node<'t>(
             ffi::lua_createtable(state, c_int::try_from(len).unwrap_or(c_int::MAX), 0);
             let mut next = at + 1;
             for i in 0..len {
-                next = push_node(state, tape, nodes, next, depth + 1, strings);
+                next = push_value(state, tape, nodes, next, depth + 1, strings);
                 ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
             }
             ffi::lua_pushvalue(state, 1);
@@ -416,13 +416,34 @@ unsafe fn push_node<'t>(
                     break; // keys are always strings on a tape; never index with nil
                 };
                 strings.push_key(state, tape.bytes_of(start, len));
-                next = push_node(state, tape, nodes, next + 1, depth + 1, strings);
+                next = push_value(state, tape, nodes, next + 1, depth + 1, strings);
                 ffi::lua_rawset(state, -3);
             }
             ffi::lua_pushvalue(state, 2);
             ffi::lua_setmetatable(state, -2);
             return at + 1 + span;
         }
+    }
+    at + 1
+}
+
+/// `push_node` with the leaves (most values) pushed here, without a call.
+#[inline(always)]
+unsafe fn push_value<'t>(
+    state: *mut ffi::lua_State,
+    tape: &'t Tape,
+    nodes: &[Node],
+    at: usize,
+    depth: usize,
+    strings: &mut Strings<'t>,
+) -> usize {
+    match nodes.get(at) {
+        Some(&Node::Str { start, len }) => strings.push_str(state, tape.bytes_of(start, len)),
+        Some(&Node::Int(i)) => ffi::lua_pushinteger(state, i),
+        Some(&Node::Bool(b)) => ffi::lua_pushboolean(state, c_int::from(b)),
+        Some(&Node::Null) => ffi::lua_pushnil(state),
+        Some(&Node::Float(f)) => ffi::lua_pushnumber(state, f),
+        _ => return push_node(state, tape, nodes, at, depth, strings),
     }
     at + 1
 }
