@@ -302,22 +302,34 @@ impl<'t> Strings<'t> {
     unsafe fn push(&mut self, state: *mut ffi::lua_State, s: &'t [u8], slot: usize) {
         let lua_slot = slot as ffi::lua_Integer + 1;
         let seen = self.seen.get_mut(slot);
-        if let Some(Some(known)) = seen.as_deref() {
-            if same_bytes(known, s) {
-                ffi::lua_rawgeti(state, 4, lua_slot);
-                return;
+        let hit = match seen.as_deref() {
+            // The slot holds these bytes, or other ones (then it is a miss, known without
+            // looking).
+            Some(Some(known)) => {
+                let hit = same_bytes(known, s);
+                if hit {
+                    ffi::lua_rawgeti(state, 4, lua_slot);
+                }
+                hit
             }
-        }
-        let mut hit = false;
-        if ffi::lua_rawgeti(state, 4, lua_slot) == ffi::LUA_TSTRING {
-            let mut len = 0;
-            let cached = ffi::lua_tolstring(state, -1, &mut len);
-            // SAFETY: a string's bytes stay put while it is on the stack; `len` is their length.
-            hit = !cached.is_null()
-                && same_bytes(std::slice::from_raw_parts(cached.cast::<u8>(), len), s);
-        }
+            // Not seen yet in this conversion: whatever an earlier one left there.
+            _ => {
+                let mut hit = false;
+                if ffi::lua_rawgeti(state, 4, lua_slot) == ffi::LUA_TSTRING {
+                    let mut len = 0;
+                    let cached = ffi::lua_tolstring(state, -1, &mut len);
+                    // SAFETY: a string's bytes stay put while it is on the stack; `len` is
+                    // their length.
+                    hit = !cached.is_null()
+                        && same_bytes(std::slice::from_raw_parts(cached.cast::<u8>(), len), s);
+                }
+                if !hit {
+                    ffi::lua_settop(state, -2);
+                }
+                hit
+            }
+        };
         if !hit {
-            ffi::lua_settop(state, -2);
             ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
             ffi::lua_pushvalue(state, -1);
             ffi::lua_rawseti(state, 4, lua_slot);
