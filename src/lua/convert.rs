@@ -358,25 +358,41 @@ impl<'t> Strings<'t> {
     }
 }
 
-/// `a == b`, for the short strings of the cache: the first and last eight bytes first, as
-/// words (for keys, that is all of them), rather than through a `memcmp` call.
+/// `a == b`, for the short strings of the cache: word by word, rather than through a
+/// `memcmp` call (which cost more than the comparison for strings this short).
 #[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
     }
+    if n < 8 {
+        // Two overlapping four-byte words, or the bytes themselves.
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_le_bytes)
+        };
+        return if n >= 4 {
+            word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4)
+        } else {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        };
+    }
     let word = |s: &[u8], at: usize| {
         s.get(at..at + 8)
             .and_then(|w| <[u8; 8]>::try_from(w).ok())
             .map(u64::from_le_bytes)
     };
-    if n < 8 {
-        return a == b;
+    // Eight bytes at a time, then the last eight (overlapping what came before).
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
     }
-    word(a, 0) == word(b, 0)
-        && word(a, n - 8) == word(b, n - 8)
-        && (n <= 16 || a.get(8..n - 8) == b.get(8..n - 8))
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// Push the value whose node is `nodes[at]` and return the index of the node after it; stack
