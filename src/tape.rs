@@ -128,24 +128,24 @@ impl Tape {
         base: usize,
         input_len: usize,
     ) -> Option<Vec<Node>> {
-        let mut out = Vec::with_capacity(nodes.len());
-        for node in nodes {
-            out.push(match *node {
+        let mut inside = true;
+        let out = nodes
+            .iter()
+            .map(|node| match *node {
                 simd_json::Node::String(s) => {
                     let start = (s.as_ptr() as usize).wrapping_sub(base);
-                    // In the buffer, in document order (so `TapeBuilder::copy` can rely on it).
-                    if start.checked_add(s.len())? > input_len {
-                        return None;
-                    }
+                    inside &= start
+                        .checked_add(s.len())
+                        .is_some_and(|end| end <= input_len);
                     Node::Str {
                         start,
                         len: s.len(),
                     }
                 }
                 other => Node::from_simd_value(other),
-            });
-        }
-        Some(out)
+            })
+            .collect();
+        inside.then_some(out)
     }
 
     /// simd-json's nodes as a tape with its own copy of their strings.
