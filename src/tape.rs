@@ -3,8 +3,10 @@
 //! A `serde_json::Value` allocates every string, array and map on its own and hashes every key;
 //! for a list page that was most of a call's cost, twice over (building it, then freeing it).
 //! Here simd-json parses the body and the result is kept as two buffers: the nodes in document
-//! order and every string's bytes. An item of a list is a range of nodes, so pages are sliced
-//! and merged by copying ranges, and Lua tables are built in one pass over them.
+//! order and the strings' bytes (for a parsed body, the body itself, its strings unescaped in
+//! place). An item of a list is a range of nodes, so pages are sliced and merged by copying
+//! ranges (or, for one page's items, by keeping them where they are: `Tape::into_list`), and
+//! Lua tables are built in one pass over them.
 
 use std::cell::RefCell;
 
@@ -37,6 +39,24 @@ pub enum Node {
 }
 
 impl Node {
+    /// A simd-json node that is not a string.
+    fn from_simd_value(node: simd_json::Node<'_>) -> Node {
+        use simd_json::{Node as S, StaticNode};
+        match node {
+            S::Array { len, count } => Node::Array { len, span: count },
+            S::Object { len, count } => Node::Object { len, span: count },
+            S::Static(StaticNode::I64(i)) => Node::Int(i),
+            S::Static(StaticNode::U64(u)) => match i64::try_from(u) {
+                Ok(i) => Node::Int(i),
+                Err(_) => Node::Float(u as f64),
+            },
+            S::Static(StaticNode::F64(f)) => Node::Float(f),
+            S::Static(StaticNode::Bool(b)) => Node::Bool(b),
+            // Strings are placed by the caller; never reached.
+            S::Static(StaticNode::Null) | S::String(_) => Node::Null,
+        }
+    }
+
     /// Nodes this value occupies, its own included.
     fn width(&self) -> usize {
         match self {
@@ -52,7 +72,11 @@ impl Node {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tape {
     nodes: Vec<Node>,
-    text: String,
+    /// The bytes of every `Str` node's range are UTF-8; what lies between them need not be (a
+    /// parsed body's strings are unescaped in place, and an unescaped string is shorter).
+    text: Vec<u8>,
+    /// The root value's node: 0, except after `into_list`, whose nodes before it are unused.
+    root: usize,
 }
 
 /// Why a body is not JSON, in serde_json's words (line and column).
@@ -65,11 +89,10 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-/// simd-json's working buffers, a copy of the input (it unescapes strings in place) and its
-/// node list, kept per thread so that parsing a page allocates only the result.
+/// simd-json's working buffers and its node list, kept per thread so that parsing a page
+/// allocates only the result.
 #[derive(Default)]
 struct Scratch {
-    input: Vec<u8>,
     buffers: simd_json::Buffers,
     /// Always empty between parses (so it borrows nothing).
     nodes: Option<simd_json::Tape<'static>>,
@@ -97,33 +120,56 @@ impl Tape {
         }
     }
 
-    fn from_simd(nodes: &[simd_json::Node<'_>], body_len: usize) -> Tape {
-        use simd_json::{Node as S, StaticNode};
-        let mut text = String::with_capacity(body_len);
-        let nodes = nodes
+    /// simd-json's nodes for a tape whose text is the buffer they were parsed from (their
+    /// strings point into it), which starts at address `base` and holds `input_len` bytes;
+    /// `None` if a string lies anywhere else.
+    fn from_simd_in_place(
+        nodes: &[simd_json::Node<'_>],
+        base: usize,
+        input_len: usize,
+    ) -> Option<Vec<Node>> {
+        let mut inside = true;
+        let out = nodes
             .iter()
             .map(|node| match *node {
-                S::String(s) => {
-                    let start = text.len();
-                    text.push_str(s);
+                simd_json::Node::String(s) => {
+                    let start = (s.as_ptr() as usize).wrapping_sub(base);
+                    inside &= start
+                        .checked_add(s.len())
+                        .is_some_and(|end| end <= input_len);
                     Node::Str {
                         start,
                         len: s.len(),
                     }
                 }
-                S::Array { len, count } => Node::Array { len, span: count },
-                S::Object { len, count } => Node::Object { len, span: count },
-                S::Static(StaticNode::I64(i)) => Node::Int(i),
-                S::Static(StaticNode::U64(u)) => match i64::try_from(u) {
-                    Ok(i) => Node::Int(i),
-                    Err(_) => Node::Float(u as f64),
-                },
-                S::Static(StaticNode::F64(f)) => Node::Float(f),
-                S::Static(StaticNode::Bool(b)) => Node::Bool(b),
-                S::Static(StaticNode::Null) => Node::Null,
+                other => Node::from_simd_value(other),
             })
             .collect();
-        Tape { nodes, text }
+        inside.then_some(out)
+    }
+
+    /// simd-json's nodes as a tape with its own copy of their strings.
+    fn from_simd_copied(nodes: &[simd_json::Node<'_>], body_len: usize) -> Tape {
+        let mut text = Vec::with_capacity(body_len);
+        let nodes = nodes
+            .iter()
+            .map(|node| match *node {
+                simd_json::Node::String(s) => {
+                    let start = text.len();
+                    text.extend_from_slice(s.as_bytes());
+                    Node::Str {
+                        start,
+                        len: s.len(),
+                    }
+                }
+                other => Node::from_simd_value(other),
+            })
+            .collect();
+        Tape {
+            nodes,
+            text,
+            root: 0,
+        }
     }
 
     /// The same document from a `serde_json::Value` (results the API layer computes).
@@ -135,7 +181,10 @@ impl Tape {
 
     /// The document's root value.
     pub fn root(&self) -> Json<'_> {
-        Json { tape: self, at: 0 }
+        Json {
+            tape: self,
+            at: self.root,
+        }
     }
 
     /// The value whose node is at `at` (from `Json::position`).
@@ -152,28 +201,100 @@ impl Tape {
         self.nodes.len() * std::mem::size_of::<Node>() + self.text.len()
     }
 
-    /// The bytes of a `Str` node.
+    /// The text of a `Str` node.
     pub fn str_of(&self, start: usize, len: usize) -> &str {
-        self.text.get(start..start + len).unwrap_or("")
+        std::str::from_utf8(self.bytes_of(start, len)).unwrap_or("")
+    }
+
+    /// The bytes of a `Str` node, unchecked (they are UTF-8: see `text`), for Lua, whose
+    /// strings are bytes.
+    pub fn bytes_of(&self, start: usize, len: usize) -> &[u8] {
+        start
+            .checked_add(len)
+            .and_then(|end| self.text.get(start..end))
+            .unwrap_or(b"")
+    }
+
+    /// A list result made from this document without copying its items: the object
+    /// `{key: [items]}`, `items` being `count` elements of the array under `key` in the root
+    /// object, from its `skip`th on, and a builder with that object open for more entries.
+    /// Everything else of the document is dropped (its nodes and bytes are left unused).
+    /// The tape itself when there is no such array or it holds fewer elements.
+    pub fn into_list(mut self, key: &str, skip: usize, count: usize) -> Result<TapeBuilder, Tape> {
+        let Some(array) = self.root().get(key).map(Json::position) else {
+            return Err(self);
+        };
+        let Some(Node::Array { len, .. }) = self.nodes.get(array).copied() else {
+            return Err(self);
+        };
+        if skip.checked_add(count).is_none_or(|end| end > len) {
+            return Err(self);
+        }
+        let (first, end) = {
+            let mut items = self.value_at(array).items();
+            let first = items.nth(skip).map_or(array + 1, Json::position);
+            let last = match count.checked_sub(1) {
+                Some(more) if more > 0 => items.nth(more - 1),
+                Some(_) => Some(self.value_at(first)),
+                None => None,
+            };
+            (
+                first,
+                last.map_or(first, |v| v.position() + v.node().width()),
+            )
+        };
+        // The key node (the one before its value) and the new root, array and key nodes right
+        // before the first item: the array is at least the root's third node, so they fit.
+        let (Some(&key_node), Some(root)) = (self.nodes.get(array - 1), first.checked_sub(3))
+        else {
+            return Err(self);
+        };
+        self.nodes.truncate(end);
+        self.nodes[root] = Node::Object { len: 0, span: 0 };
+        self.nodes[root + 1] = key_node;
+        self.nodes[root + 2] = Node::Array {
+            len: count,
+            span: end - first,
+        };
+        self.root = root;
+        Ok(TapeBuilder {
+            tape: self,
+            open: vec![(root, 1)],
+        })
     }
 }
 
 fn parse_simd(scratch: &mut Scratch, body: &[u8]) -> Option<Tape> {
-    let Scratch {
-        input,
-        buffers,
-        nodes,
-    } = scratch;
-    input.clear();
+    let Scratch { buffers, nodes } = scratch;
+    // The copy simd-json parses (it unescapes strings in place), padded as it asks; it
+    // becomes the tape's text.
+    let mut input = Vec::with_capacity(body.len() + simd_json::INPUT_PADDING);
     input.extend_from_slice(body);
+    input.resize(body.len() + simd_json::INPUT_PADDING, b' ');
+    let base = input.as_ptr() as usize;
     let mut simd = nodes
         .take()
         .unwrap_or_else(|| simd_json::Tape::null().reset())
         .reset();
-    let parsed = simd_json::fill_tape(input, buffers, &mut simd)
-        .ok()
-        .map(|()| Tape::from_simd(&simd.0, body.len()));
+    let parsed = match simd_json::fill_tape_padded(&mut input, body.len(), buffers, &mut simd) {
+        Ok(()) => Some(
+            Tape::from_simd_in_place(&simd.0, base, body.len())
+                .ok_or_else(|| Tape::from_simd_copied(&simd.0, body.len())),
+        ),
+        Err(_) => None,
+    };
     *nodes = Some(simd.reset());
+    let parsed = parsed.map(|in_place| match in_place {
+        Ok(nodes) => {
+            input.truncate(body.len());
+            Tape {
+                nodes,
+                text: input,
+                root: 0,
+            }
+        }
+        Err(copied) => copied,
+    });
     // Buffers sized for a huge answer are not worth keeping for the thread's life.
     if body.len() > SCRATCH_KEEP_BYTES {
         *scratch = Scratch::default();
@@ -337,7 +458,7 @@ impl TapeBuilder {
 
     fn push_str_node(&mut self, s: &str) {
         let start = self.tape.text.len();
-        self.tape.text.push_str(s);
+        self.tape.text.extend_from_slice(s.as_bytes());
         self.tape.nodes.push(Node::Str {
             start,
             len: s.len(),
@@ -413,7 +534,7 @@ impl TapeBuilder {
         if first < last {
             self.tape
                 .text
-                .push_str(source.text.get(first..last).unwrap_or(""));
+                .extend_from_slice(source.text.get(first..last).unwrap_or(b""));
         }
         self.tape.nodes.extend(nodes.iter().map(|node| match *node {
             Node::Str { start, len } => Node::Str {
@@ -507,6 +628,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A tape's nodes from its root on, strings as their text (where they sit varies).
+    fn contents(tape: &Tape) -> Vec<(Node, &str)> {
+        tape.root()
+            .nodes()
+            .iter()
+            .map(|&node| match node {
+                Node::Str { start, len } => (Node::Str { start: 0, len }, tape.str_of(start, len)),
+                other => (other, ""),
+            })
+            .collect()
+    }
+
     #[test]
     fn parses_what_serde_json_parses() {
         let doc = json!({
@@ -520,7 +653,7 @@ mod tests {
         });
         let text = serde_json::to_vec(&doc).unwrap();
         let tape = Tape::parse(&text).unwrap();
-        assert_eq!(tape, Tape::from_value(&doc));
+        assert_eq!(contents(&tape), contents(&Tape::from_value(&doc)));
         // Integers past i64 become floats, as Lua holds them.
         let big = tape
             .root()
@@ -583,6 +716,100 @@ mod tests {
             b.finish().root().to_value(),
             json!([{"id": "a", "m": {"x": "1"}}])
         );
+    }
+
+    /// `into_list` against the same result built by copying.
+    fn list_by_copy(page: &Tape, skip: usize, count: usize) -> Value {
+        let mut b = TapeBuilder::default();
+        b.begin_object().key("data").begin_array();
+        for item in page
+            .root()
+            .get("data")
+            .unwrap()
+            .items()
+            .skip(skip)
+            .take(count)
+        {
+            b.copy(item);
+        }
+        b.end().key("page").int(3).key("more").bool(true).end();
+        b.finish().root().to_value()
+    }
+
+    #[test]
+    fn into_list_keeps_items_in_place() {
+        let body = br#"{"error":false,"reason":"listed \"x\"","data":[{"id":"a\n","m":{"x":["1",2]}},{"id":"b"},[],"s",{"id":"\u00e9"},{}],"after":"z"}"#;
+        let page = Tape::parse(body).unwrap();
+        let len = 6;
+        for skip in 0..=len {
+            for count in 0..=len - skip {
+                let mut b = page.clone().into_list("data", skip, count).unwrap();
+                b.key("page").int(3).key("more").bool(true).end();
+                let built = b.finish();
+                assert_eq!(
+                    built.root().to_value(),
+                    list_by_copy(&page, skip, count),
+                    "skip {skip} count {count}"
+                );
+                // Copying a value out of it (crisp.all, paginate) still finds its strings.
+                let mut again = TapeBuilder::default();
+                again.copy(built.root());
+                assert_eq!(again.finish().root().to_value(), built.root().to_value());
+                let items: Vec<Value> = built
+                    .root()
+                    .get("data")
+                    .unwrap()
+                    .items()
+                    .map(|i| i.to_value())
+                    .collect();
+                assert_eq!(items.len(), count);
+            }
+        }
+        // The key first, the last of repeated keys, and a document built in code.
+        let page = Tape::parse(br#"{"data":[1],"x":{},"data":[{"a":"b"},"c"]}"#).unwrap();
+        let mut b = page.clone().into_list("data", 1, 1).unwrap();
+        b.key("page").int(3).key("more").bool(true).end();
+        assert_eq!(b.finish().root().to_value(), list_by_copy(&page, 1, 1));
+        let built = Tape::from_value(&json!({"data": [{"a": 1}, {"b": [2]}]}));
+        let mut b = built.clone().into_list("data", 0, 2).unwrap();
+        b.key("page").int(3).key("more").bool(true).end();
+        assert_eq!(b.finish().root().to_value(), list_by_copy(&built, 0, 2));
+    }
+
+    #[test]
+    fn into_list_refuses_what_it_cannot_cut() {
+        let page = Tape::parse(br#"{"data":[1,2],"other":{"a":1}}"#).unwrap();
+        for (key, skip, count) in [
+            ("data", 0, 3),
+            ("data", 2, 1),
+            ("data", 3, 0),
+            ("other", 0, 0),
+            ("none", 0, 0),
+        ] {
+            let back = page.clone().into_list(key, skip, count).unwrap_err();
+            assert_eq!(back, page, "{key} {skip} {count}");
+        }
+        let array = Tape::parse(b"[[1]]").unwrap();
+        assert!(array.into_list("data", 0, 0).is_err());
+    }
+
+    #[test]
+    fn parsed_strings_are_read_from_the_body_or_copied() {
+        // Strings with and without escapes, unescaped in place in the parsed copy.
+        let body = br#"["plain", "tab\there", "\u00e9t\u00e9", "\ud83d\ude00!", "", "q\"q"]"#;
+        let tape = Tape::parse(body).unwrap();
+        let strings: Vec<&str> = tape.root().items().filter_map(|s| s.as_str()).collect();
+        assert_eq!(strings, ["plain", "tab\there", "été", "😀!", "", "q\"q"]);
+        // A node list whose strings are not in the buffer is refused (and then copied).
+        let mut input = b"[\"a\"]".to_vec();
+        input.resize(input.len() + simd_json::INPUT_PADDING, b' ');
+        let mut buffers = simd_json::Buffers::default();
+        let mut simd = simd_json::Tape::null().reset();
+        simd_json::fill_tape_padded(&mut input, 5, &mut buffers, &mut simd).unwrap();
+        let elsewhere = [0u8; 16];
+        assert!(Tape::from_simd_in_place(&simd.0, elsewhere.as_ptr() as usize, 16).is_none());
+        let copied = Tape::from_simd_copied(&simd.0, 5);
+        assert_eq!(copied.root().to_value(), json!(["a"]));
     }
 
     #[test]

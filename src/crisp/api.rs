@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::client::{Answer, Client};
 use super::error::CrispError;
-use super::paging::{fetch_window, Plan, REST_MAX_PER_PAGE};
+use super::paging::{fetch_window, Plan, Window, REST_MAX_PER_PAGE};
 use super::registry::{FunctionSpec, ParamValue, ValidParams};
 use super::Tier;
 use crate::tape::{Json, Node, Tape, TapeBuilder};
@@ -105,18 +105,29 @@ fn website_path(target: &Target, rest: &str) -> String {
 /// promises more than Crisp sends.
 type Shape = fn(&mut TapeBuilder, Json<'_>);
 
-/// The REST route and item shaping of each list function.
-fn list_route(name: &str) -> Option<(&'static str, Shape)> {
+fn as_is(b: &mut TapeBuilder, item: Json<'_>) {
+    b.copy(item);
+}
+
+/// The REST route and item shaping of each list function, and whether items go out as
+/// Crisp sent them (`as_is`).
+fn list_route(name: &str) -> Option<(&'static str, Shape, bool)> {
     match name {
-        "list_conversations" => Some(("conversations", |b, item| {
-            b.copy(item);
-        })),
-        "list_contacts" => Some(("people/profiles", |b, item| {
-            b.value(&normalize_contact(item.to_value()));
-        })),
-        "list_campaigns" => Some(("campaigns/list", |b, item| {
-            b.value(&with_campaign_state(item.to_value()));
-        })),
+        "list_conversations" => Some(("conversations", as_is, true)),
+        "list_contacts" => Some((
+            "people/profiles",
+            |b, item| {
+                b.value(&normalize_contact(item.to_value()));
+            },
+            false,
+        )),
+        "list_campaigns" => Some((
+            "campaigns/list",
+            |b, item| {
+                b.value(&with_campaign_state(item.to_value()));
+            },
+            false,
+        )),
         _ => None,
     }
 }
@@ -346,7 +357,7 @@ fn wrong_shape(status: u16, expected: &str, got: Option<Json<'_>>) -> CrispError
 
 /// A paged list through the bridge: `{data, page, per_page, has_more}`.
 fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, CrispError> {
-    let (route, shape) = list_route(name)
+    let (route, shape, as_is) = list_route(name)
         .ok_or_else(|| CrispError::Invalid(format!("{name} is not a list function")))?;
     let page = params.int("page").unwrap_or(1).max(1);
     let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100);
@@ -355,6 +366,32 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, Crisp
     let window = fetch_window(&plan, |rest_page_no, rest_per_page| {
         rest_page(target, route, rest_page_no, rest_per_page, &options)
     })?;
+    let end = |mut result: TapeBuilder, has_more: bool| {
+        result
+            .key("page")
+            .int(page)
+            .key("per_page")
+            .int(per_page)
+            .key("has_more")
+            .bool(has_more)
+            .end();
+        result.finish()
+    };
+    // Items sent as they are, all from one REST page (the usual case): the result is that
+    // page's tape, cut down to them in place, not a copy.
+    let window = if as_is {
+        match one_page(window) {
+            Ok((page_tape, skip, count, has_more)) => {
+                match page_tape.into_list("data", skip, count) {
+                    Ok(result) => return Ok(end(result, has_more)),
+                    Err(page_tape) => one_page_window(page_tape, skip, count, has_more),
+                }
+            }
+            Err(window) => window,
+        }
+    } else {
+        window
+    };
     let mut result = TapeBuilder::default();
     // The envelope (9 nodes, 24 bytes of keys) and the items (exact when copied as they are).
     let (nodes, text) = window
@@ -367,16 +404,71 @@ fn list(target: &Target, name: &str, params: &ValidParams) -> Result<Tape, Crisp
     for item in &window.items {
         shape(&mut result, item.json());
     }
-    result
-        .end()
-        .key("page")
-        .int(page)
-        .key("per_page")
-        .int(per_page)
-        .key("has_more")
-        .bool(window.has_more)
-        .end();
-    Ok(result.finish())
+    result.end();
+    Ok(end(result, window.has_more))
+}
+
+/// A window whose items all come from one REST page, as that page (owned: the window held
+/// the only references to it), the index of its first item in the page's `data`, how many
+/// there are and whether more exist; any other window as it was.
+fn one_page(window: Window<Item>) -> Result<(Tape, usize, usize, bool), Window<Item>> {
+    let Some(first) = window.items.first() else {
+        return Err(window);
+    };
+    let page = first.page.clone();
+    if !window
+        .items
+        .iter()
+        .all(|item| Arc::ptr_eq(&item.page, &page))
+    {
+        return Err(window);
+    }
+    let first_at = first.at;
+    let Some(skip) = page
+        .root()
+        .get("data")
+        .and_then(|data| data.items().position(|item| item.position() == first_at))
+    else {
+        return Err(window);
+    };
+    let (count, has_more) = (window.items.len(), window.has_more);
+    drop(window);
+    match Arc::try_unwrap(page) {
+        Ok(page) => Ok((page, skip, count, has_more)),
+        // Never expected: then the items are copied from the shared page.
+        Err(page) => Err(one_page_window(page, skip, count, has_more)),
+    }
+}
+
+/// The window of `count` items of `page`'s `data` from its `skip`th on.
+fn one_page_window(
+    page: impl Into<Arc<Tape>>,
+    skip: usize,
+    count: usize,
+    has_more: bool,
+) -> Window<Item> {
+    let page: Arc<Tape> = page.into();
+    let positions: Vec<usize> = page
+        .root()
+        .get("data")
+        .map(|data| {
+            data.items()
+                .skip(skip)
+                .take(count)
+                .map(|item| item.position())
+                .collect()
+        })
+        .unwrap_or_default();
+    Window {
+        items: positions
+            .into_iter()
+            .map(|at| Item {
+                page: page.clone(),
+                at,
+            })
+            .collect(),
+        has_more,
+    }
 }
 
 /// Every item of a list function from a starting point, in REST pages of the largest size
@@ -396,7 +488,7 @@ pub struct ListCursor {
 impl ListCursor {
     /// Start where `page`/`per_page` of `spec` would start; `None` for a function that does not list.
     pub fn new(spec: &FunctionSpec, params: &ValidParams) -> Option<ListCursor> {
-        let (route, shape) = list_route(spec.name)?;
+        let (route, shape, _) = list_route(spec.name)?;
         let page = params.int("page").unwrap_or(1).max(1) as u64;
         let per_page = params.int("per_page").unwrap_or(25).clamp(1, 100) as u64;
         let start = (page - 1).saturating_mul(per_page);

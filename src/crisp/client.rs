@@ -105,7 +105,7 @@ pub struct Client {
     /// Idle request threads, when requests can be cancelled (shared by clones).
     threads: Arc<RequestThreads>,
     /// The token's secret forms (the key, the Basic credentials), cut out of every answer.
-    secrets: Arc<[Secret]>,
+    secrets: SecretFinders,
 }
 
 impl std::fmt::Debug for Client {
@@ -243,7 +243,7 @@ impl Client {
                 CachingResolver::default(),
             ),
             options,
-            secrets: Arc::new([credentials.key.clone(), Secret::new(token.clone())]),
+            secrets: SecretFinders::new(&[credentials.key.clone(), Secret::new(token.clone())]),
             auth_header: Secret::new(format!("Basic {token}")),
             tier,
             observer: None,
@@ -795,17 +795,36 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> Attempt {
 /// What an answer shows where it echoes the token (a server that echoes request headers).
 pub const REDACTED: &str = "[redacted]";
 
+/// Searchers for the secrets `redact_secrets` cuts out, built once per client (building one
+/// cost as much as searching a list page with it). Secrets too short to be told from ordinary
+/// text get none.
+#[derive(Clone)]
+struct SecretFinders(Arc<[memchr::memmem::Finder<'static>]>);
+
+impl SecretFinders {
+    fn new(secrets: &[Secret]) -> SecretFinders {
+        SecretFinders(
+            secrets
+                .iter()
+                .map(|s| s.expose().as_bytes())
+                .filter(|needle| needle.len() >= 8)
+                .map(|needle| memchr::memmem::Finder::new(needle).into_owned())
+                .collect(),
+        )
+    }
+}
+
 /// Replace every occurrence of a secret in `body`, so data, errors and `:last` never show the
-/// token. Secrets too short to be told from ordinary text are left alone.
-fn redact_secrets(body: &mut Vec<u8>, secrets: &[Secret]) {
-    for secret in secrets {
-        let needle = secret.expose().as_bytes();
-        if needle.len() < 8 || memchr::memmem::find(body, needle).is_none() {
+/// token.
+fn redact_secrets(body: &mut Vec<u8>, secrets: &SecretFinders) {
+    for finder in secrets.0.iter() {
+        let needle = finder.needle();
+        if finder.find(body).is_none() {
             continue;
         }
         let mut out = Vec::with_capacity(body.len());
         let mut rest = 0;
-        for at in memchr::memmem::find_iter(body, needle) {
+        for at in finder.find_iter(body) {
             if at < rest {
                 continue;
             }
@@ -1033,6 +1052,7 @@ mod tests {
         let mut body =
             br#"{"data":{"auth":"Basic aWQ6a2V5","key":"k3y-0123456789k3y-0123456789","id":"ok"}}"#
                 .to_vec();
+        let secrets = SecretFinders::new(&secrets);
         redact_secrets(&mut body, &secrets);
         assert_eq!(
             String::from_utf8(body).unwrap(),
@@ -1042,6 +1062,11 @@ mod tests {
         let mut clean = b"{}".to_vec();
         redact_secrets(&mut clean, &secrets);
         assert_eq!(clean, b"{}");
+        // Secrets too short to be told from ordinary text are left alone.
+        let short = SecretFinders::new(&[Secret::new("1234567")]);
+        let mut body = br#"{"n":"1234567"}"#.to_vec();
+        redact_secrets(&mut body, &short);
+        assert_eq!(body, br#"{"n":"1234567"}"#);
     }
 
     #[test]

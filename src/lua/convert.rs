@@ -1,7 +1,9 @@
 //! JSON <-> Lua. JSON null becomes nil, integers stay integers, arrays remember they are arrays
 //! (so `[]` round-trips), and objects print as one readable line under `tostring` and `..`.
 
-use mlua::{Lua, Table, Value};
+use std::os::raw::c_int;
+
+use mlua::{ffi, Lua, Table, Value};
 use serde_json::{Map, Number, Value as Json};
 
 use crate::crisp::registry::RawArg;
@@ -40,6 +42,11 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
         )?;
         lua.set_named_registry_value(name, mt)?;
     }
+    // Sized up front: every slot is in the array part, so storing never allocates or rehashes.
+    lua.set_named_registry_value(
+        STRING_CACHE,
+        lua.create_table_with_capacity(CACHE_SLOTS, 0)?,
+    )?;
     Ok(())
 }
 
@@ -162,11 +169,11 @@ pub fn tape_to_lua(lua: &Lua, json: tape::Json<'_>) -> mlua::Result<Value> {
     super::seen_ids::record(json);
     let (tape, nodes) = (json.tape(), json.nodes());
     build(lua, None, |state| unsafe {
-        let mut keys = KeyCache::new(state);
-        push_node(state, tape, nodes, 0, 0, &mut keys);
+        ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
+        push_node(state, tape, nodes, 0, 0, &mut Strings::new());
         // Only the value is returned, not the slots below it.
-        mlua::ffi::lua_replace(state, 1);
-        mlua::ffi::lua_settop(state, 1);
+        ffi::lua_replace(state, 1);
+        ffi::lua_settop(state, 1);
     })
 }
 
@@ -185,20 +192,21 @@ pub fn extend_array(lua: &Lua, t: &Table, items: tape::Json<'_>) -> mlua::Result
         return Ok(());
     };
     build(lua, Some(t), |state| unsafe {
-        let mut n = mlua::ffi::lua_rawlen(state, 3) as mlua::ffi::lua_Integer;
-        let mut keys = KeyCache::new(state);
+        let mut n = ffi::lua_rawlen(state, 3) as ffi::lua_Integer;
+        ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
+        let mut strings = Strings::new();
         let mut at = 1;
         for _ in 0..len {
-            at = push_node(state, tape, nodes, at, 1, &mut keys);
+            at = push_node(state, tape, nodes, at, 1, &mut strings);
             n += 1;
-            mlua::ffi::lua_rawseti(state, 3, n);
+            ffi::lua_rawseti(state, 3, n);
         }
-        mlua::ffi::lua_settop(state, 0);
+        ffi::lua_settop(state, 0);
     })
 }
 
-/// Run `f` in one protected call with the array and object metatables in stack slots 1 and 2
-/// and `target` (or nil) in slot 3.
+/// Run `f` in one protected call with the array and object metatables in stack slots 1 and 2,
+/// `target` (or nil) in slot 3 and the string cache (see `STRING_CACHE`) in slot 4.
 ///
 /// The collector is paused meanwhile: everything built is reachable from the value under
 /// construction, so a collection in the middle could only mark it, and in generational mode
@@ -209,10 +217,11 @@ pub fn extend_array(lua: &Lua, t: &Table, items: tape::Json<'_>) -> mlua::Result
 fn build<R: mlua::FromLuaMulti>(
     lua: &Lua,
     target: Option<&Table>,
-    f: impl FnOnce(*mut mlua::ffi::lua_State),
+    f: impl FnOnce(*mut ffi::lua_State),
 ) -> mlua::Result<R> {
     let array_mt: Table = lua.named_registry_value(ARRAY_MT)?;
     let object_mt: Table = lua.named_registry_value(OBJECT_MT)?;
+    let strings: Table = lua.named_registry_value(STRING_CACHE)?;
     // A collector the user stopped (collectgarbage "stop") stays stopped.
     let pause = lua.gc_is_running();
     if pause {
@@ -221,7 +230,7 @@ fn build<R: mlua::FromLuaMulti>(
     // SAFETY: `push_node` keeps the stack balanced (it leaves exactly the value), checks stack
     // space before each push, and holds only borrowed slices, nothing that needs dropping, so
     // a Lua error (out of memory) unwinding through it leaks nothing.
-    let built = unsafe { lua.exec_raw::<R>((array_mt, object_mt, target), f) };
+    let built = unsafe { lua.exec_raw::<R>((array_mt, object_mt, target, strings), f) };
     // Restarted on errors too: exec_raw returns them rather than unwinding past here.
     if pause {
         lua.gc_restart();
@@ -229,75 +238,177 @@ fn build<R: mlua::FromLuaMulti>(
     built
 }
 
-/// Object keys (and short string values) already made Lua strings in this conversion, so a
-/// page's field names are interned once per page instead of once per item (Lua hashes and
-/// looks up every short string it is given: 12% of a list call's CPU).
+/// The string cache: object keys and short string values as Lua strings, kept from one
+/// conversion to the next in a table of `CACHE_SLOTS` slots (in the registry).
 ///
-/// Items of a list share their shape, so the cache is indexed by position: the `i`th key of an
-/// object at depth `d` is compared (bytes) with the last key seen there, and its value, when a
-/// short string (`website_id`, `state`...), with the last value seen there. The Lua strings
-/// live in a table in stack slot 4, which also keeps them from being collected meanwhile.
-/// Plain arrays of borrowed slices: a Lua error unwinding through here has nothing to drop.
-struct KeyCache<'t> {
-    seen: [Option<&'t str>; CACHE_SLOTS],
-}
-
-const KEYS_PER_OBJECT: usize = 48;
-const KEY_DEPTHS: usize = 6;
-const KEY_SLOTS: usize = KEYS_PER_OBJECT * KEY_DEPTHS;
-/// Keys, then values.
-const CACHE_SLOTS: usize = 2 * KEY_SLOTS;
+/// Lua hashes every short string it is given and looks it up among all the strings it holds:
+/// for a list page (1,200 keys, most of them the same twenty, and values like `"unresolved"`
+/// or a website id repeated on every item) that was a sixth of a call's CPU. Here a string
+/// picks a slot from its length and first and last bytes (`cache_slot`); a slot holding the
+/// same bytes gives its Lua string, anything else is replaced. Items that lack a field, or add
+/// one, do not disturb the others (the slot does not depend on position).
+///
+/// The slots are read back from Lua and compared in full each time, so whatever the table
+/// holds (even if Lua code reached it through the debug library and changed it) only costs a
+/// miss. It holds at most `CACHE_SLOTS` strings of at most `SHORT_STRING` bytes.
+const STRING_CACHE: &str = "crisp-repl.strings";
+/// Slots for object keys (there are few distinct ones, so unique values never evict them).
+const KEY_SLOTS: usize = 256;
+/// Slots for short string values.
+const VALUE_SLOTS: usize = 512;
+const CACHE_SLOTS: usize = KEY_SLOTS + VALUE_SLOTS;
 /// Lua interns strings up to this length (LUAI_MAXSHORTLEN); longer ones are only copied.
 const SHORT_STRING: usize = 40;
 
-impl<'t> KeyCache<'t> {
-    /// Pushes the cache's table, which must land in stack slot 4.
-    unsafe fn new(state: *mut mlua::ffi::lua_State) -> KeyCache<'t> {
-        // Sized up front: storing into it never allocates (so never fails) later.
-        mlua::ffi::lua_createtable(state, CACHE_SLOTS as std::os::raw::c_int, 0);
-        KeyCache {
+/// A string's slot among `slots` (a power of two): a hash of its length, its first eight
+/// and its last eight bytes (so every byte of a string up to 16 bytes long).
+fn cache_slot(s: &[u8], slots: usize) -> usize {
+    debug_assert!(slots.is_power_of_two());
+    let n = s.len();
+    let word = |b: Option<&[u8]>| b.and_then(|b| <[u8; 8]>::try_from(b).ok());
+    let (head, tail) = match (
+        word(s.get(..8)),
+        word(n.checked_sub(8).and_then(|at| s.get(at..))),
+    ) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(head), u64::from_le_bytes(tail)),
+        _ => (
+            s.iter().fold(0u64, |w, &byte| (w << 8) | u64::from(byte)),
+            0,
+        ),
+    };
+    let h = (head ^ tail.rotate_left(31) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 40) as usize & (slots - 1)
+}
+
+/// What one conversion knows of the string cache: `seen[slot]`, when set, holds the bytes of
+/// the Lua string in that slot, found there or stored there earlier in this conversion (only
+/// this conversion writes the cache while it runs: no Lua code runs meanwhile, the collector
+/// is paused and an emergency collection runs no finalizers). A repeated string is then
+/// checked against these bytes instead of the Lua string's. Plain borrowed slices: a Lua
+/// error unwinding through here has nothing to drop.
+struct Strings<'t> {
+    seen: [Option<&'t [u8]>; CACHE_SLOTS],
+}
+
+impl<'t> Strings<'t> {
+    fn new() -> Strings<'t> {
+        Strings {
             seen: [None; CACHE_SLOTS],
         }
     }
 
-    /// The cache slot of the `index`th key of an object at `depth`, if it has one.
-    fn slot(depth: usize, index: usize) -> Option<usize> {
-        (depth < KEY_DEPTHS && index < KEYS_PER_OBJECT).then_some(depth * KEYS_PER_OBJECT + index)
+    /// Push `s`, a short string, as a Lua string: from cache slot `slot` (0-based) when it
+    /// holds the same bytes, else made and stored there. Stack slot 4 holds the cache.
+    unsafe fn push(&mut self, state: *mut ffi::lua_State, s: &'t [u8], slot: usize) {
+        let lua_slot = slot as ffi::lua_Integer + 1;
+        let seen = self.seen.get_mut(slot);
+        let hit = match seen.as_deref() {
+            // The slot holds these bytes, or other ones (then it is a miss, known without
+            // looking).
+            Some(Some(known)) => {
+                let hit = same_bytes(known, s);
+                if hit {
+                    ffi::lua_rawgeti(state, 4, lua_slot);
+                }
+                hit
+            }
+            // Not seen yet in this conversion: whatever an earlier one left there.
+            _ => {
+                let mut hit = false;
+                if ffi::lua_rawgeti(state, 4, lua_slot) == ffi::LUA_TSTRING {
+                    let mut len = 0;
+                    let cached = ffi::lua_tolstring(state, -1, &mut len);
+                    // SAFETY: a string's bytes stay put while it is on the stack; `len` is
+                    // their length.
+                    hit = !cached.is_null()
+                        && same_bytes(std::slice::from_raw_parts(cached.cast::<u8>(), len), s);
+                }
+                if !hit {
+                    ffi::lua_settop(state, -2);
+                }
+                hit
+            }
+        };
+        if !hit {
+            ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+            ffi::lua_pushvalue(state, -1);
+            ffi::lua_rawseti(state, 4, lua_slot);
+        }
+        if let Some(seen) = seen {
+            *seen = Some(s);
+        }
     }
 
-    /// Push `s` as a Lua string, from the cache when `slot` last held the same bytes.
-    unsafe fn push(&mut self, state: *mut mlua::ffi::lua_State, s: &'t str, slot: Option<usize>) {
-        use mlua::ffi;
-        let Some(slot) = slot else {
+    /// Push a string value: short ones through the cache's value slots.
+    unsafe fn push_str(&mut self, state: *mut ffi::lua_State, s: &'t [u8]) {
+        if s.len() <= SHORT_STRING {
+            self.push(state, s, KEY_SLOTS + cache_slot(s, VALUE_SLOTS));
+        } else {
             ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
-            return;
-        };
-        let lua_slot = slot as ffi::lua_Integer + 1;
-        if self.seen[slot] == Some(s) {
-            ffi::lua_rawgeti(state, 4, lua_slot);
-            return;
         }
-        ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
-        ffi::lua_pushvalue(state, -1);
-        ffi::lua_rawseti(state, 4, lua_slot);
-        self.seen[slot] = Some(s);
+    }
+
+    /// Push an object key: short ones through the cache's key slots.
+    unsafe fn push_key(&mut self, state: *mut ffi::lua_State, s: &'t [u8]) {
+        if s.len() <= SHORT_STRING {
+            self.push(state, s, cache_slot(s, KEY_SLOTS));
+        } else {
+            ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
+        }
     }
 }
 
+/// `a == b`, for the short strings of the cache: word by word, rather than through a
+/// `memcmp` call (which cost more than the comparison for strings this short).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        // Two overlapping four-byte words, or the bytes themselves.
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_le_bytes)
+        };
+        return if n >= 4 {
+            word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4)
+        } else {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        };
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    // Eight bytes at a time, then the last eight (overlapping what came before).
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
 /// Push the value whose node is `nodes[at]` and return the index of the node after it; stack
-/// slots 1 and 2 hold the array and object metatables (see `build`), slot 4 the key cache.
+/// slots 1 and 2 hold the array and object metatables (see `build`), slot 4 the string cache.
+///
+/// Room on the stack: a leaf takes at most two slots (a string and the cache's copy) and is
+/// always pushed inside a container (or by a caller) that made room for four; a container
+/// makes room for its table, a key, a value and a copy before it pushes anything.
 unsafe fn push_node<'t>(
-    state: *mut mlua::ffi::lua_State,
+    state: *mut ffi::lua_State,
     tape: &'t Tape,
     nodes: &[Node],
     at: usize,
     depth: usize,
-    keys: &mut KeyCache<'t>,
+    strings: &mut Strings<'t>,
 ) -> usize {
-    use mlua::ffi;
-    use std::os::raw::c_int;
-    // An object's table, a key, a value and the cache's copy of one of them.
-    ffi::luaL_checkstack(state, 4, std::ptr::null());
     let Some(&node) = nodes.get(at) else {
         ffi::lua_pushnil(state);
         return at + 1;
@@ -307,19 +418,17 @@ unsafe fn push_node<'t>(
         Node::Bool(b) => ffi::lua_pushboolean(state, c_int::from(b)),
         Node::Int(i) => ffi::lua_pushinteger(state, i),
         Node::Float(f) => ffi::lua_pushnumber(state, f),
-        Node::Str { start, len } => {
-            let s = tape.str_of(start, len);
-            ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
-        }
+        Node::Str { start, len } => strings.push_str(state, tape.bytes_of(start, len)),
         Node::Array { span, .. } | Node::Object { span, .. } if depth >= MAX_DEPTH => {
             ffi::lua_pushnil(state);
             return at + 1 + span;
         }
         Node::Array { len, span } => {
+            ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
             ffi::lua_createtable(state, c_int::try_from(len).unwrap_or(c_int::MAX), 0);
             let mut next = at + 1;
             for i in 0..len {
-                next = push_node(state, tape, nodes, next, depth + 1, keys);
+                next = push_value(state, tape, nodes, next, depth + 1, strings);
                 ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
             }
             ffi::lua_pushvalue(state, 1);
@@ -327,21 +436,15 @@ unsafe fn push_node<'t>(
             return at + 1 + span;
         }
         Node::Object { len, span } => {
+            ffi::luaL_checkstack(state, STACK_PER_CONTAINER, std::ptr::null());
             ffi::lua_createtable(state, 0, c_int::try_from(len).unwrap_or(c_int::MAX));
             let mut next = at + 1;
-            for index in 0..len {
+            for _ in 0..len {
                 let Some(&Node::Str { start, len }) = nodes.get(next) else {
                     break; // keys are always strings on a tape; never index with nil
                 };
-                let slot = KeyCache::slot(depth, index);
-                keys.push(state, tape.str_of(start, len), slot);
-                next = match nodes.get(next + 1) {
-                    Some(&Node::Str { start, len }) if len <= SHORT_STRING => {
-                        keys.push(state, tape.str_of(start, len), slot.map(|s| KEY_SLOTS + s));
-                        next + 2
-                    }
-                    _ => push_node(state, tape, nodes, next + 1, depth + 1, keys),
-                };
+                strings.push_key(state, tape.bytes_of(start, len));
+                next = push_value(state, tape, nodes, next + 1, depth + 1, strings);
                 ffi::lua_rawset(state, -3);
             }
             ffi::lua_pushvalue(state, 2);
@@ -351,6 +454,31 @@ unsafe fn push_node<'t>(
     }
     at + 1
 }
+
+/// `push_node` with the leaves (most values) pushed here, without a call.
+#[inline(always)]
+unsafe fn push_value<'t>(
+    state: *mut ffi::lua_State,
+    tape: &'t Tape,
+    nodes: &[Node],
+    at: usize,
+    depth: usize,
+    strings: &mut Strings<'t>,
+) -> usize {
+    match nodes.get(at) {
+        Some(&Node::Str { start, len }) => strings.push_str(state, tape.bytes_of(start, len)),
+        Some(&Node::Int(i)) => ffi::lua_pushinteger(state, i),
+        Some(&Node::Bool(b)) => ffi::lua_pushboolean(state, c_int::from(b)),
+        Some(&Node::Null) => ffi::lua_pushnil(state),
+        Some(&Node::Float(f)) => ffi::lua_pushnumber(state, f),
+        _ => return push_node(state, tape, nodes, at, depth, strings),
+    }
+    at + 1
+}
+
+/// Stack slots a container needs above it: its table, a key, a value and the cache's copy of
+/// one of them (see `push_node`).
+const STACK_PER_CONTAINER: c_int = 4;
 
 /// True when the table came from a JSON array (so an empty one is `[]`, not `{}`).
 pub fn is_json_array(lua: &Lua, t: &Table) -> bool {
@@ -635,6 +763,64 @@ mod tests {
             .concat(),
         );
         assert_eq!(to_json(&lua, &Value::Table(out)), twice);
+    }
+
+    #[test]
+    fn the_string_cache_is_checked_in_full_and_survives_tampering() {
+        let lua = lua();
+        // Same length, same first and last eight bytes: the same slot, different strings.
+        let a = "abcdefgh-1-12345678";
+        let b = "abcdefgh-2-12345678";
+        assert_eq!(
+            cache_slot(a.as_bytes(), VALUE_SLOTS),
+            cache_slot(b.as_bytes(), VALUE_SLOTS)
+        );
+        assert_eq!(
+            cache_slot(a.as_bytes(), KEY_SLOTS),
+            cache_slot(b.as_bytes(), KEY_SLOTS)
+        );
+        let doc = json!([{a: a, "x": [a, b, "", "é", "a"]}, {b: b, "x": [b, a, "a", ""]}]);
+        for _ in 0..3 {
+            let v = to_lua(&lua, &doc).unwrap();
+            assert_eq!(to_json(&lua, &v), doc);
+        }
+        // Whatever Lua code puts in the cache (through debug.getregistry) is only a miss.
+        let cache: Table = lua.named_registry_value(STRING_CACHE).unwrap();
+        for slot in 1..=CACHE_SLOTS {
+            match slot % 3 {
+                0 => cache.raw_set(slot, 42).unwrap(),
+                1 => cache.raw_set(slot, "abcdefgh-3-12345678").unwrap(),
+                _ => cache.raw_set(slot, lua.create_table().unwrap()).unwrap(),
+            }
+        }
+        let v = to_lua(&lua, &doc).unwrap();
+        assert_eq!(to_json(&lua, &v), doc);
+        // Bounded: only slots, only short strings.
+        assert_eq!(cache.raw_len(), CACHE_SLOTS);
+        let long = "l".repeat(SHORT_STRING + 1);
+        to_lua(&lua, &json!({&long: long})).unwrap();
+        for pair in cache.pairs::<i64, Value>() {
+            let (slot, v) = pair.unwrap();
+            assert!((1..=CACHE_SLOTS as i64).contains(&slot));
+            if let Value::String(s) = v {
+                assert!(s.as_bytes().len() <= SHORT_STRING);
+            }
+        }
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        for n in 0..=SHORT_STRING + 2 {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            // A difference at any position, and a different length, are seen.
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} {at}");
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
     }
 
     #[test]
