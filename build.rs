@@ -25,6 +25,7 @@ fn main() {
         list.display()
     );
     link_unwinder_statically();
+    mimalloc_options();
 
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
     let out = Path::new(&out);
@@ -77,4 +78,48 @@ fn link_unwinder_statically() {
         println!("cargo:rustc-link-search=native={}", dir.display());
         println!("cargo:rustc-link-lib=static:-bundle=gcc_eh");
     }
+}
+
+/// mimalloc's number for `mi_option_destroy_on_exit` (src/allocator.rs), counted in the
+/// header of the mimalloc being built rather than assumed: libmimalloc-sys names only some
+/// options, and the numbers are the order of an enum.
+fn mimalloc_options() {
+    const WANTED: &str = "mi_option_destroy_on_exit";
+    let dir = std::env::var("DEP_MIMALLOC_INCLUDE_DIR")
+        .expect("libmimalloc-sys exports its include directory (links = \"mimalloc\")");
+    let path = Path::new(&dir).join("mimalloc.h");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let header =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let body = header
+        .split("typedef enum mi_option_e {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or_else(|| panic!("{}: no enum mi_option_e", path.display()));
+    let mut number = None;
+    for (i, entry) in body
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or("").trim())
+        .filter(|entry| !entry.is_empty())
+        .enumerate()
+    {
+        let name = entry.trim_end_matches(',');
+        assert!(
+            !name.contains('='),
+            "{}: an option before {WANTED} has an explicit value ({name}): count them by hand",
+            path.display()
+        );
+        if name == WANTED {
+            number = Some(i);
+            break;
+        }
+    }
+    let number = number.unwrap_or_else(|| panic!("{}: no {WANTED}", path.display()));
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
+    let generated = Path::new(&out).join("mimalloc_options.rs");
+    std::fs::write(
+        &generated,
+        format!("/// `{WANTED}` in the mimalloc being built.\npub const DESTROY_ON_EXIT: i32 = {number};\n"),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", generated.display()));
 }

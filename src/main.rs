@@ -13,6 +13,7 @@ use crisp_repl::cli::Cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    crisp_repl::allocator::skip_teardown_at_exit();
     let cli = Cli::parse();
     match app::run(cli) {
         Ok(status) => ExitCode::from(status),
