@@ -1,7 +1,9 @@
-//! Two build steps:
+//! Build steps, all for what the program does at every start:
 //! - export the Lua C API from the binary, so `require` can load C modules (lua-cjson, lpeg...)
 //!   as it does under lua5.4. Only the API: exporting every symbol (--export-dynamic) made the
 //!   dynamic symbol table 30 times larger, and the dynamic linker reads it at every start;
+//! - link the unwinder statically (`link_unwinder_statically`);
+//! - find mimalloc's option number for its exit teardown (`mimalloc_options`);
 //! - compile the Lua code that the program itself runs at start-up (src/lua/chunks) to bytecode,
 //!   with the same Lua, so starting does not parse it (parsing it was a tenth of start-up).
 
@@ -61,6 +63,7 @@ fn main() {
 /// relocate, and its CPU-feature constructor not run (0.13 ms of a 1.5 ms start measured).
 /// Without a static libgcc_eh (another compiler), libgcc_s.so is linked as usual.
 fn link_unwinder_statically() {
+    println!("cargo:rerun-if-env-changed=CC");
     let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let Ok(out) = std::process::Command::new(compiler)
         .arg("-print-file-name=libgcc_eh.a")
