@@ -4,7 +4,7 @@
 
 use mlua::{Function, Lua, MultiValue, Table, Value};
 
-use crate::lua::{convert, plain};
+use crate::lua::{convert, plain, registry_value};
 use crate::output::{Mode, Output};
 use crate::render::{table::ColumnChoice, transcript};
 
@@ -51,21 +51,16 @@ fn add_helpers(lua: &Lua, table: &Table) -> mlua::Result<()> {
     Ok(())
 }
 
-const SHARED: &str = "crisp-repl.view";
-
 /// What every account's `show` and `columns` share, made once per Lua state: a maker of `show`
 /// for an account's `get_conversation`, and `columns` itself.
 fn shared_functions(lua: &Lua) -> mlua::Result<(Function, Function)> {
-    if let Ok(Some(shared)) = lua.named_registry_value::<Option<Table>>(SHARED) {
-        return Ok((shared.raw_get(1)?, shared.raw_get(2)?));
-    }
-    let make_show = show_maker(lua)?;
-    let columns = plain::function(lua, |lua, spec: Value| {
-        set_columns(lua, column_names(&spec)?);
-        Ok(())
+    let make_show = registry_value(lua, "crisp-repl.view.show", || show_maker(lua))?;
+    let columns = registry_value(lua, "crisp-repl.view.columns", || {
+        plain::function(lua, |lua, spec: Value| {
+            set_columns(lua, column_names(&spec)?);
+            Ok(())
+        })
     })?;
-    let shared = lua.create_sequence_from([make_show.clone(), columns.clone()])?;
-    lua.set_named_registry_value(SHARED, shared)?;
     Ok((make_show, columns))
 }
 
@@ -98,9 +93,7 @@ fn show_maker(lua: &Lua) -> mlua::Result<Function> {
         // Nothing returned: the prompt would echo it under the transcript.
         Ok(MultiValue::new())
     })?;
-    crate::lua::chunks::SHOW
-        .load(lua)?
-        .call((render, lua.globals().raw_get::<Function>("type")?))
+    crate::lua::chunks::SHOW.load(lua)?.call(render)
 }
 
 /// The transcript of a Lua value for `output`'s width and colour.

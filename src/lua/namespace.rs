@@ -201,11 +201,9 @@ impl CrispRuntime {
 /// Build `app.integrations.crisp` and the `crisp` shorthand in `lua`.
 pub fn install(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<Table> {
     install_error_metatable(lua)?;
-    let (build, copy, wrap): (mlua::Function, mlua::Function, mlua::Function) =
-        chunks::NAMESPACE.load(lua)?.call(())?;
+    let (build, copy): (mlua::Function, mlua::Function) = chunks::NAMESPACE.load(lua)?.call(())?;
     lua.set_named_registry_value(BUILDER, build)?;
     lua.set_named_registry_value(COPIER, copy)?;
-    lua.set_named_registry_value(WRAP, wrap)?;
 
     let root = account_table(lua, &runtime, DEFAULT_ACCOUNT)?;
     root.set_metatable(Some(missing_field_metatable(lua, "", &runtime)?))?;
@@ -241,7 +239,6 @@ pub fn add_account(lua: &Lua, runtime: &Rc<CrispRuntime>, name: &str) -> mlua::R
 
 const BUILDER: &str = "crisp-repl.account-builder";
 const COPIER: &str = "crisp-repl.account-copier";
-const WRAP: &str = "crisp-repl.wrap";
 const PAGINATE: &str = "crisp-repl.paginate";
 const ALL: &str = "crisp-repl.all";
 
@@ -262,8 +259,9 @@ fn account_table(lua: &Lua, runtime: &Rc<CrispRuntime>, account: &str) -> mlua::
         .join(" ");
     // `paginate` and `all` find the account from the function they are given: one pair serves
     // every account.
-    let paginate = registry_value(lua, PAGINATE, || paginate_function(lua, runtime.clone()))?;
-    let all = registry_value(lua, ALL, || all_function(lua, runtime.clone()))?;
+    let paginate =
+        super::registry_value(lua, PAGINATE, || paginate_function(lua, runtime.clone()))?;
+    let all = super::registry_value(lua, ALL, || all_function(lua, runtime.clone()))?;
     let table: Table = builder.call((
         raw_function(lua, runtime.clone(), account.to_string())?,
         account,
@@ -281,21 +279,7 @@ const FUNCTION_INDEX: &str = "crisp-repl.functions";
 
 /// Namespace functions -> "account/name".
 fn function_index(lua: &Lua) -> mlua::Result<Table> {
-    registry_value(lua, FUNCTION_INDEX, || lua.create_table())
-}
-
-/// The value kept in the Lua registry under `key`, made by `make` the first time.
-fn registry_value<T: mlua::FromLua + mlua::IntoLua + Clone>(
-    lua: &Lua,
-    key: &str,
-    make: impl FnOnce() -> mlua::Result<T>,
-) -> mlua::Result<T> {
-    if let Ok(Some(v)) = lua.named_registry_value::<Option<T>>(key) {
-        return Ok(v);
-    }
-    let v = make()?;
-    lua.set_named_registry_value(key, v.clone())?;
-    Ok(v)
+    super::registry_value(lua, FUNCTION_INDEX, || lua.create_table())
 }
 
 /// Which list function `f` is, with its validated parameters, or a clear error.
@@ -363,8 +347,7 @@ fn all_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua::Func
             }
         },
     )?;
-    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
-    wrap.call(raw)
+    plain::wrap(lua, raw)
 }
 
 /// Every item into `out`. Helper threads fetch and parse REST pages (two in flight, see
@@ -443,12 +426,10 @@ fn paginate_function(lua: &Lua, runtime: Rc<CrispRuntime>) -> mlua::Result<mlua:
                     }
                 },
             )?;
-            let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
-            Ok((true, Value::Function(wrap.call(next)?)))
+            Ok((true, Value::Function(plain::wrap(lua, next)?)))
         },
     )?;
-    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
-    wrap.call(raw)
+    plain::wrap(lua, raw)
 }
 
 /// The options `crisp.watch` takes.
@@ -700,15 +681,13 @@ fn watch_function(
                 }
             },
         )?;
-        let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
         let mt = lua.create_table()?;
-        mt.raw_set("__call", wrap.call::<mlua::Function>(next)?)?;
+        mt.raw_set("__call", plain::wrap(lua, next)?)?;
         mt.raw_set("__name", "crisp watch")?;
         object.set_metatable(Some(mt))?;
         Ok((true, Value::Table(object)))
     })?;
-    let wrap: mlua::Function = lua.named_registry_value(WRAP)?;
-    wrap.call(raw)
+    plain::wrap(lua, raw)
 }
 
 /// One message as a JSON line on stdout, flushed at once (`--json`: a pipeline sees each as it

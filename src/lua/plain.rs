@@ -31,7 +31,7 @@ where
         out.push_front(Value::Boolean(true));
         Ok(out)
     })?;
-    wrap(lua)?.call(raw)
+    wrap(lua, raw)
 }
 
 /// What Lua's `type` says of `v` (mlua's own names tell integers and light userdata apart).
@@ -43,13 +43,12 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn wrap(lua: &Lua) -> mlua::Result<Function> {
-    if let Ok(Some(wrap)) = lua.named_registry_value::<Option<Function>>(WRAP) {
-        return Ok(wrap);
-    }
-    let wrap: Function = chunks::PLAIN.load(lua)?.call(())?;
-    lua.set_named_registry_value(WRAP, wrap.clone())?;
-    Ok(wrap)
+/// `raw` (returning `true, results...` or `false, error`) as a function that returns the
+/// results or raises the error value as it is: a string here, an error table for the `crisp`
+/// functions, so `pcall` hands either over intact.
+pub fn wrap(lua: &Lua, raw: Function) -> mlua::Result<Function> {
+    let wrapper: Function = super::registry_value(lua, WRAP, || chunks::PLAIN.load(lua)?.call(()))?;
+    wrapper.call(raw)
 }
 
 #[cfg(test)]

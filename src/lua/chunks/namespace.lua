@@ -2,16 +2,6 @@
 -- code, so the library functions kept here are Lua's own.
 local next, type, gmatch, error = next, type, string.gmatch, error
 
--- A function that raises the error table from Lua, so `pcall` hands it over intact: `raw`
--- returns `true, result` or `false, error table`.
-local function wrap(raw)
-  return function(...)
-    local ok, result = raw(...)
-    if ok then return result end
-    error(result, 0)
-  end
-end
-
 -- One account's table: a closure per registry function (`names`, separated by spaces) around
 -- the account's one Rust entry point, which takes the function's position in the registry.
 local function build(raw, account, names, index, paginate, all, watch)
@@ -41,4 +31,4 @@ local function copy(from)
   return t
 end
 
-return build, copy, wrap
+return build, copy
